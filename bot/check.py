@@ -1,0 +1,113 @@
+"""`python -m bot check`: is this installation ready to talk to Slack?"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
+
+from bot.settings import ConfigurationError, Settings, load_settings
+
+
+@dataclass
+class Report:
+    ok: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def print(self, out: TextIO) -> None:
+        for line in self.ok:
+            print(f"  ok       {line}", file=out)
+        for line in self.notes:
+            print(f"  note     {line}", file=out)
+        for line in self.problems:
+            print(f"  PROBLEM  {line}", file=out)
+        if self.problems:
+            print(f"\n{len(self.problems)} problem(s): Convene is not ready.", file=out)
+        else:
+            print("\nConvene is ready.", file=out)
+
+
+def run_checks(out: TextIO = sys.stdout) -> int:
+    """Check settings, database and token; print the findings; 0 when ready, 1 otherwise."""
+    report = Report()
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        report.problems.append(str(error))
+        report.print(out)
+        return 1
+    _check_modes(settings, report)
+    _check_database(settings, report)
+    _check_token(settings, report)
+    report.print(out)
+    return 1 if report.problems else 0
+
+
+def _check_modes(settings: Settings, report: Report) -> None:
+    if settings.slack_app_token:
+        report.ok.append("SLACK_APP_TOKEN is set: `python -m bot run` (Socket Mode) can start.")
+    if settings.slack_signing_secret:
+        report.ok.append("SLACK_SIGNING_SECRET is set: `python -m bot web` (HTTP mode) can start.")
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        report.problems.append(
+            "Neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is set: "
+            "Slack has no way to reach Convene."
+        )
+    if settings.convene_channel:
+        report.ok.append(f"CONVENE_CHANNEL is {settings.convene_channel}.")
+    else:
+        report.notes.append("CONVENE_CHANNEL is not set: a coordinator can pick one with `/convene settings`.")
+
+
+def _check_database(settings: Settings, report: Report) -> None:
+    from storage.db import Database
+    from storage.migrate import pending_revisions
+
+    db = Database(settings.database_url)
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        pending = pending_revisions(db.engine)
+    except Exception as error:  # any driver error means the same thing to the person reading
+        report.problems.append(
+            f"DATABASE_URL: cannot use the database ({type(error).__name__}: {str(error).splitlines()[0][:200]})."
+        )
+        return
+    finally:
+        db.dispose()
+    backend = settings.database_url.split(":", 1)[0]
+    if pending:
+        report.problems.append(
+            f"The database ({backend}) needs {len(pending)} migration(s): run `python -m bot migrate`."
+        )
+    else:
+        report.ok.append(f"The database ({backend}) is reachable and up to date.")
+
+
+def _check_token(settings: Settings, report: Report) -> None:
+    from bot.slack.client import make_web_client
+
+    try:
+        token = settings.bot_token()
+    except ConfigurationError as error:
+        report.problems.append(str(error))
+        return
+    client = make_web_client(token, settings.slack_api_url, timeout=10)
+    try:
+        response = client.auth_test()
+    except SlackApiError as error:
+        report.problems.append(
+            f"SLACK_BOT_TOKEN was refused by Slack ({error.response.get('error')}): copy it again from the app's "
+            "OAuth & Permissions page."
+        )
+        return
+    except Exception as error:
+        report.problems.append(f"SLACK_API_URL: cannot reach {settings.slack_api_url} ({type(error).__name__}).")
+        return
+    report.ok.append(
+        f"SLACK_BOT_TOKEN works: bot @{response.get('user')} in workspace {response.get('team')} ({response.get('team_id')})."
+    )

@@ -1,0 +1,166 @@
+"""`python -m bot` (or `convene`): run, web, clock, migrate, check."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from bot.settings import ConfigurationError, Settings, load_settings
+
+logger = logging.getLogger("convene")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="convene", description="Convene, a Slack bot for a working group.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="Socket Mode + scheduler + migrations: everything in one process")
+    web = commands.add_parser("web", help="HTTP mode under gunicorn (POST /slack/events, GET /healthz)")
+    web.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    web.add_argument("--threads", type=int, default=8)
+    clock = commands.add_parser("clock", help="run the scheduler alone (exactly one of these)")
+    clock.add_argument("--once", action="store_true", help="run whatever is due, then exit")
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("check", help="check configuration, database and the Slack token")
+    args = parser.parse_args(argv)
+
+    _configure_logging()
+    try:
+        if args.command == "check":
+            from bot.check import run_checks
+
+            return run_checks()
+        settings = load_settings()
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "run":
+            return _run(settings)
+        if args.command == "web":
+            return _web(settings, workers=args.workers, threads=args.threads)
+        return _clock(settings, once=args.once)
+    except ConfigurationError as error:
+        print(f"convene: {error}", file=sys.stderr)
+        return 2
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # One line per job run is noise in production; failures are still logged.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _migrate(settings: Settings) -> int:
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    db = Database(settings.database_url)
+    try:
+        upgrade(db.engine)
+    finally:
+        db.dispose()
+    logger.info("The database is up to date.")
+    return 0
+
+
+def _exit_on_sigterm() -> None:
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _require_migrated(settings: Settings) -> None:
+    from storage.db import Database
+    from storage.migrate import pending_revisions
+
+    db = Database(settings.database_url)
+    try:
+        pending = pending_revisions(db.engine)
+    finally:
+        db.dispose()
+    if pending:
+        raise ConfigurationError(
+            f"DATABASE_URL points at a database that needs {len(pending)} migration(s): run `python -m bot migrate`."
+        )
+
+
+def _run(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot import jobs, startup
+    from bot.app import build_app
+    from bot.jobs import standing
+    from bot.runtime import build_runtime
+    from bot.scheduler import start
+    from bot.slack.client import make_web_client
+    from storage.migrate import upgrade
+
+    settings.bot_token()  # a missing token stops us here, before anything starts
+    app_token = settings.app_token()
+    runtime = build_runtime(settings, scheduler_mode="background")
+    try:
+        upgrade(runtime.db.engine)
+        jobs.bind(runtime)
+        standing.install(runtime.jobs)
+        start(runtime.scheduler, runtime.scheduler_mode)
+        startup.warm_up()
+        app = build_app(runtime, http=False)
+        handler = SocketModeHandler(
+            app, app_token, web_client=make_web_client(None, settings.slack_api_url), logger=app.logger
+        )
+        _exit_on_sigterm()
+        logger.info("Convene is running in Socket Mode. Press Ctrl-C to stop.")
+        handler.start()
+    except KeyboardInterrupt:
+        logger.info("Stopping…")
+    finally:
+        jobs.bind(None)
+        runtime.close()
+    return 0
+
+
+def _web(settings: Settings, *, workers: int, threads: int) -> int:
+    from bot.gunicorn import serve
+
+    settings.bot_token()
+    settings.signing_secret()
+    _require_migrated(settings)
+    serve(port=settings.port, workers=workers, threads=threads)
+    return 0
+
+
+def _clock(settings: Settings, *, once: bool) -> int:
+    from bot import jobs
+    from bot.jobs import standing
+    from bot.runtime import build_runtime
+    from bot.scheduler import start
+
+    settings.bot_token()
+    _require_migrated(settings)
+    mode = "once" if once else "blocking"
+    runtime = build_runtime(settings, scheduler_mode=mode)
+    jobs.bind(runtime)
+    standing.install(runtime.jobs)
+    try:
+        if not once:
+            _exit_on_sigterm()
+            logger.info("Convene's clock is running. Press Ctrl-C to stop.")
+        start(runtime.scheduler, runtime.scheduler_mode)
+    except KeyboardInterrupt:
+        logger.info("Stopping…")
+    finally:
+        jobs.bind(None)
+        runtime.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

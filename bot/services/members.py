@@ -1,0 +1,70 @@
+"""Who is who: coordinators, time zones, who is away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from storage.models import Member, Workspace
+from storage.repositories.workspaces import AbsenceRepository, CoordinatorRepository, MemberRepository
+
+
+def zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    """The named IANA zone, or `fallback` when it is missing or unknown."""
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+
+
+def workspace_zone(workspace: Workspace | None, default: ZoneInfo) -> ZoneInfo:
+    """The group's home time zone: set in Slack, else CONVENE_TIMEZONE."""
+    return zone(workspace.timezone if workspace else None, default)
+
+
+def member_zone(member: Member | None, home: ZoneInfo) -> ZoneInfo:
+    """Where a member's clock is: their override, else their Slack profile, else the group's."""
+    if member is None:
+        return home
+    return zone(member.tz_override, zone(member.tz, home))
+
+
+def is_coordinator(
+    session: Session, team_id: str, user_id: str, *, configured: Iterable[str] = ()
+) -> bool:
+    """Admins and owners, the IDs in CONVENE_COORDINATORS, and anyone added in Slack."""
+    if user_id in set(configured):
+        return True
+    member = MemberRepository(session).get(team_id, user_id)
+    if member is not None and (member.is_admin or member.is_owner):
+        return True
+    return CoordinatorRepository(session).contains(team_id, user_id)
+
+
+def coordinator_ids(session: Session, team_id: str, *, configured: Iterable[str] = ()) -> list[str]:
+    """Every coordinator Convene knows of, configured first, then added, then admins."""
+    ids = list(dict.fromkeys(configured))
+    for user_id in CoordinatorRepository(session).user_ids(team_id):
+        if user_id not in ids:
+            ids.append(user_id)
+    return ids
+
+
+def present(session: Session, team_id: str, user_ids: Iterable[str], *, at: datetime, home: ZoneInfo) -> list[str]:
+    """The members of `user_ids` who are not away at `at`, each judged by their own calendar date."""
+    ids = list(dict.fromkeys(user_ids))
+    members = MemberRepository(session).many(team_id, ids)
+    absences = AbsenceRepository(session)
+    by_day: dict[object, list[str]] = {}
+    for user_id in ids:
+        local_day = at.astimezone(member_zone(members.get(user_id), home)).date()
+        by_day.setdefault(local_day, []).append(user_id)
+    away: set[str] = set()
+    for day, day_ids in by_day.items():
+        away |= absences.away_on(team_id, day, day_ids)  # type: ignore[arg-type]
+    return [user_id for user_id in ids if user_id not in away]

@@ -1,0 +1,22 @@
+"""The App Home view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.home import HomeContext
+from bot.views import help as help_view
+from bot.views.blocks import MAX_VIEW_BLOCKS, Block, context, divider, fit_blocks, header, section
+
+
+def home_view(ctx: HomeContext, sections: list[list[Block]]) -> dict[str, Any]:
+    blocks: list[Block] = [header("Convene"), section(help_view.INTRO)]
+    for part in sections:
+        blocks.append(divider())
+        blocks.extend(part)
+    blocks.append(divider())
+    commands = "\n".join(f"`{name} help` — {entry.summary}" for name, entry in help_view.COMMANDS.items())
+    blocks.append(section(f"*Commands*\n{commands}"))
+    if ctx.is_coordinator:
+        blocks.append(context("You are a coordinator: `/convene settings` changes the group's channel and time zone."))
+    return {"type": "home", "blocks": fit_blocks(blocks, MAX_VIEW_BLOCKS)}

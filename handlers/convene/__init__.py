@@ -1,0 +1,187 @@
+"""`/convene`: help, settings, coordinators."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.runtime import Runtime
+from bot.services import workspaces
+from bot.services.errors import InvalidInput, UserFacingError
+from bot.services.members import is_coordinator
+from bot.slack.messages import open_dm
+from bot.text import channel_id_from, subcommand, user_id_from
+from bot.views import help as help_view
+from bot.views import settings as settings_view
+from handlers.common import acting_coordinator, ephemeral, telling
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = ("/convene",)
+
+HELLO = (
+    ":wave: Convene will post the group's weekly digest and announcements here. "
+    "`/convene help` shows what it can do."
+)
+
+
+def announce_channel(client: WebClient, channel_id: str) -> str | None:
+    """Say hello in the group's new channel; None when that worked, else a sentence saying why not."""
+    try:
+        client.chat_postMessage(channel=channel_id, text=HELLO)
+    except SlackApiError as error:
+        if error.response.get("error") in ("not_in_channel", "channel_not_found"):
+            return f"I am not in <#{channel_id}> yet: please `/invite @Convene` there, or nothing can be posted."
+        raise
+    return None
+
+
+def register(app: App, runtime: Runtime) -> None:
+    handler = ConveneHandlers(runtime)
+    app.command("/convene")(handler.command)
+    app.action(settings_view.OPEN_SETTINGS_ACTION)(handler.open_settings)
+    app.options(settings_view.TIMEZONE_ACTION)(handler.timezone_options)
+    app.view(settings_view.SETTINGS_MODAL)(handler.save_settings)
+
+
+class ConveneHandlers:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    # /convene …
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        sub = subcommand(command.get("text", ""))
+        if sub.name in ("", "help"):
+            ack(text=help_view.INTRO, blocks=help_view.overview_blocks())
+            return
+        routes = {
+            "settings": self._settings,
+            "coordinators": self._coordinators,
+            "coordinator": self._coordinators,
+        }
+        route = routes.get(sub.name)
+        if route is None:
+            ack(text=f"/convene has no {sub.name}", blocks=help_view.unknown_subcommand_blocks("/convene", sub.name))
+            return
+        ack()
+        with telling(respond, f"/convene {sub.name}"):
+            route(command, sub.rest, respond, client)
+
+    def _settings(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+        team_id, user_id = command["team_id"], command["user_id"]
+        self.rt.directory.ensure(team_id, user_id)
+        sub = subcommand(rest)
+        if sub.name == "channel":
+            self._change_channel(team_id, user_id, sub.rest, respond, client)
+        elif sub.name in ("timezone", "time-zone", "tz"):
+            self._change_timezone(team_id, user_id, sub.rest, respond)
+        elif sub.name in ("", "show"):
+            self._show_settings(team_id, user_id, respond)
+        else:
+            raise InvalidInput(f"Settings has no “{sub.name}”.", example="/convene settings timezone Europe/London")
+
+    def _show_settings(self, team_id: str, user_id: str, respond: Respond) -> None:
+        with self.rt.db.unit_of_work() as session:
+            current = workspaces.group_settings(session, team_id, now=self.rt.clock(),
+                                                default_channel=self.rt.settings.convene_channel,
+                                                default_timezone=self.rt.settings.convene_timezone)
+            can_change = is_coordinator(session, team_id, user_id, configured=self.rt.settings.convene_coordinators)
+        ephemeral(respond, "Convene settings", settings_view.settings_blocks(current, can_change=can_change))
+
+    def _change_channel(self, team_id: str, user_id: str, text: str, respond: Respond, client: WebClient) -> None:
+        channel_id = channel_id_from(text)
+        if channel_id is None:
+            raise InvalidInput("Name the channel with #.", example="/convene settings channel #wg-commissioning")
+        with self.rt.db.unit_of_work() as session:
+            workspaces.set_channel(session, team_id, user_id, channel_id, now=self.rt.clock(),
+                                   configured_coordinators=self.rt.settings.convene_coordinators)
+        problem = announce_channel(client, channel_id)
+        said = f"Digests and announcements will go to <#{channel_id}>."
+        ephemeral(respond, f":white_check_mark: {said} {problem or 'I said hello there.'}")
+
+    def _change_timezone(self, team_id: str, user_id: str, text: str, respond: Respond) -> None:
+        with self.rt.db.unit_of_work() as session:
+            zone = workspaces.set_timezone(session, team_id, user_id, text, now=self.rt.clock(),
+                                           configured_coordinators=self.rt.settings.convene_coordinators)
+        ephemeral(respond, f":white_check_mark: The group's home time zone is now `{zone}`.")
+
+    def _coordinators(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+        team_id, user_id = command["team_id"], command["user_id"]
+        configured = self.rt.settings.convene_coordinators
+        sub = subcommand(rest)
+        if sub.name in ("", "list"):
+            self.rt.directory.ensure(team_id, user_id)
+            with self.rt.db.unit_of_work() as session:
+                found = workspaces.coordinators(session, team_id, configured=configured)
+            ephemeral(respond, "Coordinators", settings_view.coordinators_blocks(found))
+            return
+        if sub.name not in ("add", "remove"):
+            raise InvalidInput(f"Coordinators has no “{sub.name}”.", example="/convene coordinators add @sam")
+        target_id = user_id_from(sub.rest)
+        if target_id is None:
+            raise InvalidInput("Name the person with @.", example=f"/convene coordinators {sub.name} @sam")
+        self.rt.directory.ensure_many(team_id, [user_id, target_id])
+        with self.rt.db.unit_of_work() as session:
+            if sub.name == "add":
+                changed = workspaces.add_coordinator(session, team_id, user_id, target_id, now=self.rt.clock(),
+                                                     configured_coordinators=configured)
+                text = (f":white_check_mark: <@{target_id}> is now a coordinator." if changed
+                        else f"<@{target_id}> is already a coordinator.")
+            else:
+                changed = workspaces.remove_coordinator(session, team_id, user_id, target_id,
+                                                        configured_coordinators=configured)
+                text = (f":white_check_mark: <@{target_id}> is no longer a coordinator." if changed
+                        else f"<@{target_id}> was not a coordinator added in Slack.")
+        ephemeral(respond, text)
+
+    # The settings modal
+    def open_settings(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(respond, "opening the settings modal"):
+            if not acting_coordinator(self.rt, team_id, user_id):
+                raise UserFacingError("Only a coordinator can change the settings.")
+            with self.rt.db.unit_of_work() as session:
+                current = workspaces.group_settings(session, team_id, now=self.rt.clock(),
+                                                    default_channel=self.rt.settings.convene_channel,
+                                                    default_timezone=self.rt.settings.convene_timezone)
+            client.views_open(trigger_id=body["trigger_id"], view=settings_view.settings_modal(current))
+
+    def timezone_options(self, ack: Ack, payload: dict[str, Any]) -> None:
+        ack(options=settings_view.timezone_options(workspaces.search_timezones(payload.get("value", ""))))
+
+    def save_settings(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = view["state"]["values"]
+        channel_id = values[settings_view.CHANNEL_BLOCK][settings_view.CHANNEL_ACTION].get("selected_conversation")
+        zone_option = values[settings_view.TIMEZONE_BLOCK][settings_view.TIMEZONE_ACTION].get("selected_option") or {}
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        configured = self.rt.settings.convene_coordinators
+        zone = zone_option.get("value")
+        with self.rt.db.unit_of_work() as session:
+            before = workspaces.group_settings(session, team_id, now=self.rt.clock(),
+                                               default_channel=None, default_timezone=self.rt.settings.convene_timezone)
+        try:
+            with self.rt.db.unit_of_work() as session:
+                now = self.rt.clock()
+                if channel_id:
+                    workspaces.set_channel(session, team_id, user_id, channel_id, now=now,
+                                           configured_coordinators=configured)
+                if zone:
+                    workspaces.set_timezone(session, team_id, user_id, zone, now=now,
+                                            configured_coordinators=configured)
+        except InvalidInput as error:
+            ack(response_action="errors", errors={settings_view.TIMEZONE_BLOCK: error.message})
+            return
+        except UserFacingError as error:
+            ack(response_action="errors", errors={settings_view.CHANNEL_BLOCK: error.message})
+            return
+        ack()
+        if channel_id and channel_id != before.channel_id:
+            with telling(None, "announcing the group's channel"):
+                problem = announce_channel(client, channel_id)
+                if problem:
+                    client.chat_postMessage(channel=open_dm(client, user_id), text=f":warning: {problem}")

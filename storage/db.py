@@ -1,0 +1,94 @@
+"""Engines, sessions and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.models.base import Base
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine tuned for the bot: WAL and immediate transactions on SQLite, pre-ping on servers."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            **kwargs,
+        )
+        _make_sqlite_safe_for_threads(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def _make_sqlite_safe_for_threads(engine: Engine, *, in_memory: bool) -> None:
+    # pysqlite starts transactions lazily, so two threads that read then write can deadlock
+    # ("database is locked" with no wait). Taking the write lock at BEGIN makes writers queue
+    # behind busy_timeout instead, which is what a handful of concurrent clicks needs.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The engine plus a session factory; `unit_of_work()` owns one transaction."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_db_engine(url, **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """Commit when the block succeeds, roll back when it raises."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def insert_ignoring_conflicts(
+    session: Session,
+    model: type[Base],
+    values: Mapping[str, Any],
+    *,
+    conflict_columns: Sequence[str],
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row.
+
+    Claims (one vote, one delivery, one digest) are made this way so that two processes racing
+    for the same row never both win and neither raises.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"Convene supports SQLite and PostgreSQL, not {dialect}")
+    table = model.__table__
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        # rowcount is not reliable for ON CONFLICT across drivers; RETURNING is.
+        .returning(table.c[conflict_columns[0]])
+    )
+    return session.execute(statement).first() is not None

@@ -1,0 +1,1 @@
+"""Queries, one module per area. Repositories take a Session and never commit."""

@@ -1,0 +1,70 @@
+"""The delivery ledger: events seen and messages claimed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import insert_ignoring_conflicts
+from storage.models import Dispatch, ProcessedEvent
+
+
+class EventLedger:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, team_id: str, event_id: str, *, now: datetime) -> bool:
+        """True the first time an event is seen, False for Slack's retries of it."""
+        return insert_ignoring_conflicts(
+            self.session,
+            ProcessedEvent,
+            {"team_id": team_id, "event_id": event_id, "received_at": now},
+            conflict_columns=["team_id", "event_id"],
+        )
+
+    def prune(self, *, before: datetime) -> int:
+        result = self.session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
+        return int(result.rowcount or 0)
+
+
+class DispatchLedger:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, team_id: str, key: str, *, now: datetime) -> bool:
+        """Take the right to send `key`. False when it was sent or is being sent already.
+
+        A dispatch that failed may be claimed again, so a later run can retry it.
+        """
+        if insert_ignoring_conflicts(
+            self.session,
+            Dispatch,
+            {"team_id": team_id, "key": key, "status": "claimed", "claimed_at": now},
+            conflict_columns=["team_id", "key"],
+        ):
+            return True
+        retried = self.session.execute(
+            update(Dispatch)
+            .where(Dispatch.team_id == team_id, Dispatch.key == key, Dispatch.status == "failed")
+            .values(status="claimed", claimed_at=now, error=None)
+        )
+        return bool(retried.rowcount)
+
+    def mark_sent(self, team_id: str, key: str, *, channel_id: str | None, ts: str | None, now: datetime) -> None:
+        self.session.execute(
+            update(Dispatch)
+            .where(Dispatch.team_id == team_id, Dispatch.key == key)
+            .values(status="sent", channel_id=channel_id, ts=ts, sent_at=now)
+        )
+
+    def mark_failed(self, team_id: str, key: str, *, error: str) -> None:
+        self.session.execute(
+            update(Dispatch)
+            .where(Dispatch.team_id == team_id, Dispatch.key == key)
+            .values(status="failed", error=error[:2000])
+        )
+
+    def get(self, team_id: str, key: str) -> Dispatch | None:
+        return self.session.scalar(select(Dispatch).where(Dispatch.team_id == team_id, Dispatch.key == key))

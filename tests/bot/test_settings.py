@@ -1,0 +1,108 @@
+"""Settings: every variable of the contract, failing fast and naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import ConfigurationError, Settings, load_settings, normalise_database_url
+
+FAKE_BOT_TOKEN = "xoxb-fake-test-token"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
+                 "PORT", "CONVENE_TIMEZONE", "CONVENE_CHANNEL", "CONVENE_COORDINATORS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_match_the_product_contract(tmp_path) -> None:
+    settings = load_settings()
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.port == 3000
+    assert settings.convene_timezone == "Europe/London"
+    assert settings.convene_channel is None
+    assert settings.convene_coordinators == frozenset()
+    assert settings.database_url == f"sqlite:///{tmp_path / 'convene.sqlite3'}"
+
+
+def test_env_file_is_read(tmp_path) -> None:
+    (tmp_path / ".env").write_text(f"SLACK_BOT_TOKEN={FAKE_BOT_TOKEN}\nCONVENE_TIMEZONE=America/New_York\n")
+    settings = load_settings()
+    assert settings.bot_token() == FAKE_BOT_TOKEN
+    assert settings.convene_timezone == "America/New_York"
+
+
+def test_environment_wins_over_env_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("PORT=4000\n")
+    monkeypatch.setenv("PORT", "5000")
+    assert load_settings().port == 5000
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db.example:5432/convene", "postgresql+psycopg://u:p@db.example:5432/convene"),
+        ("postgresql://u@db/convene", "postgresql+psycopg://u@db/convene"),
+        ("postgresql+psycopg://u@db/convene", "postgresql+psycopg://u@db/convene"),
+        ("sqlite:///convene.sqlite3", "sqlite:///convene.sqlite3"),
+    ],
+)
+def test_heroku_style_database_urls_are_accepted(given: str, expected: str) -> None:
+    assert normalise_database_url(given) == expected
+
+
+def test_coordinators_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVENE_COORDINATORS", "U0123ABCD, U0456EFGH,")
+    assert load_settings().convene_coordinators == {"U0123ABCD", "U0456EFGH"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("SLACK_BOT_TOKEN", "xapp-not-a-bot-token", "SLACK_BOT_TOKEN"),
+        ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "SLACK_APP_TOKEN"),
+        ("PORT", "eighty", "PORT"),
+        ("CONVENE_TIMEZONE", "Mars/Olympus_Mons", "CONVENE_TIMEZONE"),
+        ("CONVENE_COORDINATORS", "alice,bob", "CONVENE_COORDINATORS"),
+        ("CONVENE_CHANNEL", "#wg-commissioning", "CONVENE_CHANNEL"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL"),
+        ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL"),
+    ],
+)
+def test_a_malformed_value_stops_start_up_with_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(named)
+    assert "\n" not in message
+
+
+def test_a_missing_token_is_named_when_it_is_needed() -> None:
+    settings = load_settings()
+    with pytest.raises(ConfigurationError, match="^SLACK_BOT_TOKEN is not set"):
+        settings.bot_token()
+    with pytest.raises(ConfigurationError, match="^SLACK_APP_TOKEN is not set"):
+        settings.app_token()
+    with pytest.raises(ConfigurationError, match="^SLACK_SIGNING_SECRET is not set"):
+        settings.signing_secret()
+
+
+def test_tokens_never_appear_in_errors_or_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret_looking = "xapp-fake-but-secret-123"
+    monkeypatch.setenv("SLACK_BOT_TOKEN", secret_looking)
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert secret_looking not in str(raised.value)
+    settings = Settings(_env_file=None, slack_bot_token=FAKE_BOT_TOKEN)  # type: ignore[call-arg]
+    assert FAKE_BOT_TOKEN not in repr(settings)
+    assert FAKE_BOT_TOKEN not in str(settings.model_dump())
+
+
+def test_blank_tokens_count_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "  ")
+    assert load_settings().slack_app_token is None
