@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 import handlers
+from tests.harness.fake_slack import DEFAULT_SPEC_PATH, find_spec_path
+from tests.harness.trim_spec import TRIMMED_SPEC, trim
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT.parent / "shared" / "slack-api-specs" / "slack_web_openapi_v2.json"
 SOURCE_DIRS = ("bot", "handlers")
 
 # slack_sdk helpers that call other methods, and methods newer than the published spec.
@@ -85,7 +86,7 @@ def _scope_choices(spec: dict, method: str) -> set[str]:
 
 
 def test_the_manifest_asks_for_every_scope_the_code_needs(manifest: dict) -> None:
-    spec = json.loads(SPEC.read_text())
+    spec = json.loads(find_spec_path().read_text())
     granted = set(manifest["oauth_config"]["scopes"]["bot"])
     methods = _methods_called_in_code()
     assert "chat.postMessage" in methods, "the scan found no Slack calls: has the client variable been renamed?"
@@ -100,3 +101,8 @@ def test_message_events_need_their_history_scope(manifest: dict) -> None:
     for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
         if event in needs:
             assert needs[event] in granted, event
+
+
+@pytest.mark.skipif(not DEFAULT_SPEC_PATH.is_file(), reason="../shared/slack-api-specs is not beside this clone")
+def test_the_trimmed_spec_kept_in_the_repository_matches_slacks() -> None:
+    assert json.loads(TRIMMED_SPEC.read_text()) == trim(json.loads(DEFAULT_SPEC_PATH.read_text()))

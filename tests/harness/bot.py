@@ -93,7 +93,7 @@ def start_bot(database_url: str, fake: FakeSlack, *, clock: ManualClock | None =
         clock=clock,
         sleep=sleep,
         server=server,
-        slack=SlackSender(url, SIGNING_SECRET, team_id=TEAM_ID),
+        slack=SlackSender(url, SIGNING_SECRET, team_id=TEAM_ID, fake=fake),
         thread=thread,
         url=url,
     )

@@ -79,6 +79,7 @@ SPEC_FILENAME = "slack_web_openapi_v2.json"
 # in a sibling checkout, ../shared/slack-api-specs/, next to the repository.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC_PATH = REPO_ROOT.parent / "shared" / "slack-api-specs" / SPEC_FILENAME
+TRIMMED_SPEC_PATH = Path(__file__).with_name("slack_web_api_methods.json")
 
 # Methods Slack added after the spec snapshot (v1.7.0) was taken.  Values are the
 # required arguments (token excluded).  Checked against the spec: none of these
@@ -165,17 +166,22 @@ class SpecNotFoundError(FileNotFoundError):
 
 
 def find_spec_path() -> Path:
-    """Locate Slack's OpenAPI spec: ``$SLACK_API_SPEC``, else ``../shared/slack-api-specs/`` next to the repo."""
+    """Locate Slack's OpenAPI spec: ``$SLACK_API_SPEC``, else ``../shared/slack-api-specs/`` next to
+    the repo, else the trimmed copy kept in the repository (see ``trim_spec.py``)."""
     override = os.environ.get(SPEC_ENV_VAR)
-    path = Path(override) if override else DEFAULT_SPEC_PATH
-    if not path.is_file():
-        where = f"${SPEC_ENV_VAR}={override!r}" if override else f"the default location {path}"
-        raise SpecNotFoundError(
-            f"FakeSlack needs Slack's OpenAPI spec ({SPEC_FILENAME}) to validate calls, "
-            f"but it is not at {where}. Check out slack-api-specs next to the repository "
-            f"(../shared/slack-api-specs/) or point {SPEC_ENV_VAR} at the file."
-        )
-    return path
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise SpecNotFoundError(f"${SPEC_ENV_VAR} points at {override!r}, which is not a file.")
+        return path
+    if DEFAULT_SPEC_PATH.is_file():
+        return DEFAULT_SPEC_PATH
+    if TRIMMED_SPEC_PATH.is_file():
+        return TRIMMED_SPEC_PATH
+    raise SpecNotFoundError(
+        f"FakeSlack needs Slack's OpenAPI spec ({SPEC_FILENAME}) to validate calls, but it is neither at "
+        f"{DEFAULT_SPEC_PATH} nor at {TRIMMED_SPEC_PATH}. Point {SPEC_ENV_VAR} at the file."
+    )
 
 
 @lru_cache(maxsize=4)

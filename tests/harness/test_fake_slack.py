@@ -488,3 +488,10 @@ def test_response_url_replace_and_delete_original(fake_slack, slack_client):
     WebhookClient(url).send(delete_original=True)
     assert [m["text"] for m in fake_slack.messages("C1")] == ["Posted for all"]
     assert fake_slack.problems == []
+
+
+def test_without_shared_the_trimmed_copy_validates_the_same_way(monkeypatch):
+    monkeypatch.setattr(fake_slack_module, "DEFAULT_SPEC_PATH", fake_slack_module.TRIMMED_SPEC_PATH.with_name("absent.json"))
+    assert fake_slack_module.find_spec_path() == fake_slack_module.TRIMMED_SPEC_PATH
+    methods = load_spec_methods(str(fake_slack_module.TRIMMED_SPEC_PATH))
+    assert "channel" in methods["chat.postMessage"] and "views.publish" in methods
