@@ -43,6 +43,8 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene coordinators add @someone", "make a member a coordinator",
                   "/convene coordinators add @sam"),
             Usage("/convene coordinators remove @someone", "take coordinator rights away"),
+            Usage("/convene my-data", "get a direct message with everything Convene stores about you"),
+            Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
         ),
     ),
 }

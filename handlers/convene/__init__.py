@@ -10,12 +10,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
-from bot.services import workspaces
+from bot.services import personal_data, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator
 from bot.slack.messages import open_dm
 from bot.text import channel_id_from, subcommand, user_id_from
 from bot.views import help as help_view
+from bot.views import personal_data as personal_view
 from bot.views import settings as settings_view
 from handlers.common import acting_coordinator, ephemeral, telling
 
@@ -46,6 +47,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(settings_view.OPEN_SETTINGS_ACTION)(handler.open_settings)
     app.options(settings_view.TIMEZONE_ACTION)(handler.timezone_options)
     app.view(settings_view.SETTINGS_MODAL)(handler.save_settings)
+    app.action(personal_view.FORGET_ACTION)(handler.forget_me_confirmed)
 
 
 class ConveneHandlers:
@@ -62,6 +64,8 @@ class ConveneHandlers:
             "settings": self._settings,
             "coordinators": self._coordinators,
             "coordinator": self._coordinators,
+            "my-data": self._my_data,
+            "forget-me": self._forget_me,
         }
         route = routes.get(sub.name)
         if route is None:
@@ -137,6 +141,34 @@ class ConveneHandlers:
                 text = (f":white_check_mark: <@{target_id}> is no longer a coordinator." if changed
                         else f"<@{target_id}> was not a coordinator added in Slack.")
         ephemeral(respond, text)
+
+    # Your data
+    def _my_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+        team_id, user_id = command["team_id"], command["user_id"]
+        with self.rt.db.unit_of_work() as session:
+            sections = personal_data.collect(session, team_id, user_id)
+        exported_at = self.rt.clock().isoformat(timespec="seconds")
+        content = personal_data.as_json(sections, team_id=team_id, user_id=user_id, exported_at=exported_at)
+        client.files_upload_v2(
+            channel=open_dm(client, user_id),
+            content=content,
+            filename="convene-my-data.json",
+            title="Everything Convene stores about you",
+            initial_comment=personal_view.my_data_summary(sections),
+        )
+        ephemeral(respond, "I have sent you a direct message with everything Convene stores about you.")
+
+    def _forget_me(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+        ephemeral(respond, "Forget me?", personal_view.forget_me_blocks())
+
+    def forget_me_confirmed(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(respond, "forgetting a member"):
+            with self.rt.db.unit_of_work() as session:
+                touched = personal_data.forget(session, team_id, user_id)
+            logger.info("Forgot member %s in %s: %s", user_id, team_id, touched)
+            respond(text=personal_view.forgotten_text(touched), replace_original=True)
 
     # The settings modal
     def open_settings(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
