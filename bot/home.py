@@ -1,4 +1,4 @@
-"""The App Home tab: each area contributes a section, in the order listed here."""
+"""The App Home tab: each area contributes a section (listed in `bot.areas.HOME_SECTIONS`)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,8 @@ class HomeContext:
 
 
 HomeSection = Callable[[Session, HomeContext], list[Block]]
-
-# Areas add their section function here (polls waiting for a vote, prompts waiting, availability,
-# top issues…). A section with nothing to say returns [].
-SECTIONS: list[HomeSection] = []
+"""Polls waiting for a vote, prompts waiting for an answer…; a section with nothing to say returns []."""
 
 
-def home_sections(session: Session, context: HomeContext) -> list[list[Block]]:
-    return [blocks for section in SECTIONS if (blocks := section(session, context))]
+def home_sections(session: Session, context: HomeContext, sections: list[HomeSection]) -> list[list[Block]]:
+    return [blocks for section in sections if (blocks := section(session, context))]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+
+from bot.areas import WARMERS
 
 logger = logging.getLogger(__name__)
-
-# Areas add warm-up functions here (loading a parser's data, compiling templates…).
-WARMERS: list[Callable[[], None]] = []
 
 
 def warm_up() -> None:

@@ -1,5 +1,5 @@
 """Everything Convene stores about a member, to show them (`/convene my-data`) or forget it
-(`/convene forget-me`). Each area registers an exporter and a forgetter here."""
+(`/convene forget-me`). Each area lists an exporter and a forgetter in `bot.areas`."""
 
 from __future__ import annotations
 
@@ -27,12 +27,6 @@ Exporter = Callable[[Session, str, str], PersonalData]
 Forgetter = Callable[[Session, str, str], int]
 """Deletes (or anonymises) a member's records in one area; returns how many rows it touched."""
 
-# Areas append theirs. Forgetters run in order, before the member's profile is deleted, so an
-# area can anonymise what must outlive the member (issues they raised stay, credited anonymous).
-EXPORTERS: list[Exporter] = []
-FORGETTERS: list[tuple[str, Forgetter]] = []
-
-
 def export_profile(session: Session, team_id: str, user_id: str) -> PersonalData:
     member = MemberRepository(session).get(team_id, user_id)
     records: list[dict[str, Any]] = []
@@ -57,14 +51,14 @@ def export_profile(session: Session, team_id: str, user_id: str) -> PersonalData
     return PersonalData("Profile", records)
 
 
-def collect(session: Session, team_id: str, user_id: str) -> list[PersonalData]:
-    """Every area's records about the member, profile first."""
-    return [export_profile(session, team_id, user_id)] + [export(session, team_id, user_id) for export in EXPORTERS]
+def collect(session: Session, team_id: str, user_id: str, exporters: list[Exporter]) -> list[PersonalData]:
+    """Every area's records about the member."""
+    return [export(session, team_id, user_id) for export in exporters]
 
 
-def forget(session: Session, team_id: str, user_id: str) -> dict[str, int]:
-    """Delete or anonymise everything about the member; returns rows touched per area."""
-    touched = {area: forgetter(session, team_id, user_id) for area, forgetter in FORGETTERS}
+def forget(session: Session, team_id: str, user_id: str, forgetters: list[tuple[str, Forgetter]]) -> dict[str, int]:
+    """Delete or anonymise everything about the member, then their profile; rows touched per area."""
+    touched = {area: forgetter(session, team_id, user_id) for area, forgetter in forgetters}
     profile = 0
     profile += session.execute(delete(Absence).where(Absence.team_id == team_id, Absence.user_id == user_id)).rowcount or 0
     profile += session.execute(delete(Coordinator).where(Coordinator.team_id == team_id, Coordinator.user_id == user_id)).rowcount or 0

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import areas
 from bot.runtime import Runtime
 from bot.services import personal_data, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
@@ -146,7 +147,7 @@ class ConveneHandlers:
     def _my_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
         with self.rt.db.unit_of_work() as session:
-            sections = personal_data.collect(session, team_id, user_id)
+            sections = personal_data.collect(session, team_id, user_id, areas.PERSONAL_DATA_EXPORTERS)
         exported_at = self.rt.clock().isoformat(timespec="seconds")
         content = personal_data.as_json(sections, team_id=team_id, user_id=user_id, exported_at=exported_at)
         client.files_upload_v2(
@@ -166,7 +167,7 @@ class ConveneHandlers:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "forgetting a member"):
             with self.rt.db.unit_of_work() as session:
-                touched = personal_data.forget(session, team_id, user_id)
+                touched = personal_data.forget(session, team_id, user_id, areas.PERSONAL_DATA_FORGETTERS)
             logger.info("Forgot member %s in %s: %s", user_id, team_id, touched)
             respond(text=personal_view.forgotten_text(touched), replace_original=True)
 

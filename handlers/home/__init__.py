@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import areas
 from bot.home import HomeContext, home_sections
 from bot.runtime import Runtime
 from bot.services.members import is_coordinator, member_zone, workspace_zone
@@ -39,5 +40,5 @@ def publish(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> 
             zone=member_zone(member, workspace_zone(workspace, runtime.home_zone)),
             is_coordinator=is_coordinator(session, team_id, user_id, configured=runtime.settings.convene_coordinators),
         )
-        sections = home_sections(session, ctx)
+        sections = home_sections(session, ctx, areas.HOME_SECTIONS)
     client.views_publish(user_id=user_id, view=home_view(ctx, sections))
