@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.home import HomeSection
+from bot.services.digest import DigestSectionSource, away_next_week
 from bot.services.personal_data import Exporter, Forgetter, export_profile
 
 HOME_SECTIONS: list[HomeSection] = []
@@ -18,6 +19,9 @@ PERSONAL_DATA_EXPORTERS: list[Exporter] = [export_profile]
 
 # Run before the member's profile is deleted; anonymise what must outlive the member.
 PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = []
+
+# The weekly digest's sections, in order; an area with nothing to report returns None.
+DIGEST_SECTIONS: list[DigestSectionSource] = [away_next_week]
 
 # Slow first-use work done when a Slack-facing process starts (loading a parser's data…).
 WARMERS: list[Callable[[], None]] = []

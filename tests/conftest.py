@@ -52,9 +52,12 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    """The fake Slack Web API. A test fails if the bot sent anything Slack would reject."""
-    server = FakeSlack(team_id=TEAM_ID).start()
+def fake(clock: ManualClock) -> Iterator[FakeSlack]:
+    """The fake Slack Web API, on the test's clock (message timestamps agree with the bot's time).
+
+    A test fails if the bot sent anything Slack would reject.
+    """
+    server = FakeSlack(team_id=TEAM_ID, clock=lambda: clock().timestamp()).start()
     server.add_user("UALICE", name="alice", real_name="Alice Adams", tz="Europe/London")
     server.add_user("UBEN", name="ben", real_name="Ben Brown", tz="America/New_York")
     server.add_user("UADMIN", name="ada", real_name="Ada Admin", tz="Europe/London", is_admin=True)

@@ -47,6 +47,20 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
         ),
     ),
+    "/digest": CommandHelp(
+        "/digest",
+        "The weekly digest: one short message a week that replaces the chasing.",
+        (
+            Usage("/digest", "when and where the digest is posted, and when it was last posted"),
+            Usage("/digest preview", "see exactly what would be posted, only to you"),
+            Usage("/digest now", "post this week's digest now (there is still only one a week)"),
+            Usage("/digest schedule Day HH:MM", "when it is posted, in the group's time zone",
+                  "/digest schedule Fri 16:00"),
+            Usage("/digest schedule off", "stop the weekly digest (`/digest schedule on` starts it again)"),
+            Usage("/digest channel #channel", "where it is posted", "/digest channel #wg-commissioning"),
+        ),
+        coordinators_only=True,
+    ),
 }
 
 

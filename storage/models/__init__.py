@@ -1,6 +1,7 @@
 """Every table Convene keeps. Import models from here so Alembic sees them all."""
 
 from storage.models.base import Base, UTCDateTime
+from storage.models.digest import DigestRun, DigestSettings
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
@@ -8,6 +9,8 @@ __all__ = [
     "Absence",
     "Base",
     "Coordinator",
+    "DigestRun",
+    "DigestSettings",
     "Dispatch",
     "Member",
     "ProcessedEvent",

@@ -1,0 +1,207 @@
+"""The weekly digest: its schedule, its periods, and what goes in it.
+
+A period ends at a scheduled moment (Friday 16:00 in the group's time zone by default) and starts
+at the one before. The digest for a period is posted once, at its end (or earlier with
+`/digest now`), and covers what happened during it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.members import is_coordinator, workspace_zone
+from storage.repositories.digest import DigestRepository
+from storage.repositories.workspaces import AbsenceRepository, MemberRepository, WorkspaceRepository
+
+DEFAULT_WEEKDAY, DEFAULT_HOUR, DEFAULT_MINUTE = 4, 16, 0  # Friday 16:00
+# A digest missed while Convene was down is still posted if it comes back within this long.
+CATCH_UP_GRACE = timedelta(hours=12)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+SCHEDULE_EXAMPLE = "/digest schedule Fri 16:00"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    weekday: int
+    hour: int
+    minute: int
+    zone: ZoneInfo
+    enabled: bool
+    channel_id: str | None  # where it is posted: the digest's own channel, else the group's
+
+    def describe(self) -> str:
+        when = f"{WEEKDAYS[self.weekday]}s at {self.hour:02d}:{self.minute:02d} ({self.zone.key})"
+        return when if self.enabled else f"off (was {when})"
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str  # the local date the period ends on, e.g. "2026-11-27"
+    start: datetime
+    end: datetime
+
+
+def _local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
+    # A wall-clock time that does not exist (spring forward) or exists twice (fall back) is
+    # settled to one real instant by a round trip through UTC.
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def due_at_or_before(schedule: Schedule, moment: datetime) -> datetime:
+    """The latest scheduled moment at or before `moment`, in the schedule's zone."""
+    local = moment.astimezone(schedule.zone)
+    at = time(schedule.hour, schedule.minute)
+    day = local.date() - timedelta(days=(local.weekday() - schedule.weekday) % 7)
+    candidate = _local_moment(day, at, schedule.zone)
+    if candidate > moment:
+        candidate = _local_moment(day - timedelta(days=7), at, schedule.zone)
+    return candidate
+
+
+def period_ending(schedule: Schedule, end: datetime) -> Period:
+    local_end = end.astimezone(schedule.zone)
+    # Aware arithmetic within one zone is wall-clock arithmetic: a week earlier, same local time.
+    start = _local_moment(local_end.date() - timedelta(days=7), local_end.time(), schedule.zone)
+    return Period(key=local_end.date().isoformat(), start=start, end=local_end)
+
+
+def last_due_period(schedule: Schedule, now: datetime) -> Period:
+    """The period that ended most recently: its digest is due now, or overdue."""
+    return period_ending(schedule, due_at_or_before(schedule, now))
+
+
+def current_period(schedule: Schedule, now: datetime) -> Period:
+    """The period under way: it ends at the next scheduled moment after `now`."""
+    a_week_on = now.astimezone(schedule.zone) + timedelta(days=7)
+    return period_ending(schedule, due_at_or_before(schedule, a_week_on))
+
+
+def parse_schedule(text: str) -> tuple[int, int, int]:
+    """`Fri 16:00`, `friday 4pm`, `Tue 9:30am` → (weekday, hour, minute)."""
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?\s*", text or "")
+    if not match:
+        raise InvalidInput(f"I can't read “{text.strip()}” as a day and a time.", example=SCHEDULE_EXAMPLE)
+    word, hour_text, minute_text, meridiem = match.groups()
+    days = [name for name in WEEKDAYS if name.lower().startswith(word.lower())] if len(word) >= 2 else []
+    if len(days) != 1:
+        raise InvalidInput(f"“{word}” is not a day of the week.", example=SCHEDULE_EXAMPLE)
+    hour, minute = int(hour_text), int(minute_text or 0)
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise InvalidInput(f"“{hour}{meridiem}” is not a time.", example=SCHEDULE_EXAMPLE)
+        hour = hour % 12 + (12 if meridiem.lower().startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        raise InvalidInput(f"“{text.strip()}” is not a time of day.", example=SCHEDULE_EXAMPLE)
+    return WEEKDAYS.index(days[0]), hour, minute
+
+
+def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_channel: str | None) -> Schedule:
+    row = DigestRepository(session).settings(team_id)
+    workspace = WorkspaceRepository(session).get(team_id)
+    zone = workspace_zone(workspace, home)
+    group_channel = (workspace.channel_id if workspace else None) or default_channel
+    if row is None:
+        return Schedule(DEFAULT_WEEKDAY, DEFAULT_HOUR, DEFAULT_MINUTE, zone, True, group_channel)
+    return Schedule(row.weekday, row.hour, row.minute, zone, row.enabled, row.channel_id or group_channel)
+
+
+def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Sequence[str]) -> None:
+    if not is_coordinator(session, team_id, user_id, configured=configured):
+        raise NotAllowed("Only a coordinator can change the digest. `/convene coordinators list` shows who they are.")
+
+
+def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, configured: Sequence[str],
+                    weekday: int | None = None, hour: int | None = None, minute: int | None = None,
+                    enabled: bool | None = None, channel_id: str | None = None) -> None:
+    """Change any of the schedule's parts, keeping the rest."""
+    _require_coordinator(session, team_id, user_id, configured)
+    WorkspaceRepository(session).get_or_create(team_id, now=now)
+    repo = DigestRepository(session)
+    row = repo.settings(team_id)
+    repo.save_settings(
+        team_id,
+        weekday=weekday if weekday is not None else (row.weekday if row else DEFAULT_WEEKDAY),
+        hour=hour if hour is not None else (row.hour if row else DEFAULT_HOUR),
+        minute=minute if minute is not None else (row.minute if row else DEFAULT_MINUTE),
+        enabled=enabled if enabled is not None else (row.enabled if row else True),
+        channel_id=channel_id if channel_id is not None else (row.channel_id if row else None),
+        updated_by=user_id,
+        now=now,
+    )
+
+
+# What goes in a digest
+
+
+@dataclass(frozen=True)
+class DigestContext:
+    team_id: str
+    period: Period
+    now: datetime
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """One part of the digest. `lines` are mrkdwn-safe (user text escaped); `total` counts every
+    item when more exist than are listed, so the digest can say "…and N more"."""
+
+    key: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+    summary: str | None = None
+    total: int | None = None
+    more_hint: str | None = None  # where to see the rest, e.g. "`/issue list new`"
+
+
+DigestSectionSource = Callable[[Session, DigestContext], DigestSection | None]
+
+
+@dataclass(frozen=True)
+class Digest:
+    team_id: str
+    period: Period
+    sections: list[DigestSection]
+
+    @property
+    def quiet(self) -> bool:
+        return not self.sections
+
+
+def build_digest(session: Session, context: DigestContext, sources: Sequence[DigestSectionSource]) -> Digest:
+    """Ask each area for its section; areas with nothing to report leave theirs out."""
+    sections = [section for source in sources if (section := source(session, context)) is not None]
+    return Digest(team_id=context.team_id, period=context.period, sections=sections)
+
+
+AWAY_LISTED = 15
+
+
+def away_next_week(session: Session, context: DigestContext) -> DigestSection | None:
+    """Who is away in the seven days after the digest."""
+    first = context.now.astimezone(context.zone).date()
+    last = first + timedelta(days=6)
+    absences = AbsenceRepository(session).overlapping(context.team_id, first, last)
+    if not absences:
+        return None
+    members = MemberRepository(session).many(context.team_id, (a.user_id for a in absences))
+    lines = []
+    for absence in absences[:AWAY_LISTED]:
+        member = members.get(absence.user_id)
+        name = f"<@{absence.user_id}>" if member is None or not member.deleted else "A former member"
+        lines.append(f"{name}: {_date_range(absence.starts_on, absence.ends_on)}")
+    return DigestSection("away", "Away in the coming week", lines, total=len(absences))
+
+
+def _date_range(first: date, last: date) -> str:
+    if first == last:
+        return first.strftime("%a %-d %b")
+    return f"{first.strftime('%a %-d %b')} – {last.strftime('%a %-d %b')}"

@@ -1,0 +1,84 @@
+"""The digest as Slack shows it: a pure function of the digest model."""
+
+from __future__ import annotations
+
+from bot.services.digest import Digest, DigestSection, Period, Schedule
+from bot.text import truncate
+from bot.views.blocks import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    Block,
+    context,
+    date_token,
+    divider,
+    fit_blocks,
+    header,
+    message_text,
+    section,
+)
+
+# A line longer than this is shortened, so one long issue title cannot crowd out the rest.
+MAX_LINE = 300
+QUIET = (
+    "A quiet week: nothing new to report. Add an issue with `/issue`, or find a date with `/meet`, "
+    "and it will be here next time."
+)
+
+
+def period_label(period: Period) -> str:
+    start, end = period.start, period.end
+    if start.month == end.month:
+        return f"{start.day}–{end.day} {end.strftime('%b %Y')}"
+    return f"{start.day} {start.strftime('%b')} – {end.day} {end.strftime('%b %Y')}"
+
+
+def section_text(part: DigestSection, *, limit: int = MAX_SECTION_TEXT) -> str:
+    """Title, summary and as many lines as fit; the rest is counted in "…and N more"."""
+    head = f"*{part.title}*" + (f"\n{part.summary}" if part.summary else "")
+    total = part.total if part.total is not None else len(part.lines)
+    budget = limit - len(head) - len(_more(total, part.more_hint)) - 2
+    shown: list[str] = []
+    for line in part.lines:
+        item = f"• {truncate(line, MAX_LINE)}"
+        if sum(len(s) + 1 for s in shown) + len(item) + 1 > budget:
+            break
+        shown.append(item)
+    hidden = total - len(shown)
+    return "\n".join([head, *shown] + ([_more(hidden, part.more_hint)] if hidden > 0 else []))
+
+
+def _more(count: int, hint: str | None) -> str:
+    return f"_…and {count} more" + (f": {hint}_" if hint else "_")
+
+
+def digest_blocks(digest: Digest) -> list[Block]:
+    end = int(digest.period.end.timestamp())
+    blocks: list[Block] = [
+        header(f"Convene weekly digest · {period_label(digest.period)}"),
+        context(f"The week to {date_token(end, '{date_short_pretty} {time}', period_label(digest.period))}"),
+    ]
+    if digest.quiet:
+        blocks.append(section(QUIET))
+    for part in digest.sections:
+        blocks.append(divider())
+        blocks.append(section(section_text(part), block_id=f"digest-{part.key}"))
+    blocks.append(context("`/convene help` for everything Convene does. Coordinators: `/digest help`."))
+    return fit_blocks(blocks, MAX_MESSAGE_BLOCKS)
+
+
+def digest_text(digest: Digest) -> str:
+    """The notification text: what shows in a push notification or a screen reader's summary."""
+    if digest.quiet:
+        return message_text(f"Convene weekly digest ({period_label(digest.period)}): a quiet week.")
+    titles = ", ".join(part.title.lower() for part in digest.sections)
+    return message_text(f"Convene weekly digest ({period_label(digest.period)}): {titles}.")
+
+
+def schedule_blocks(schedule: Schedule, *, next_due: int | None, last_posted: str | None) -> list[Block]:
+    where = f"<#{schedule.channel_id}>" if schedule.channel_id else "_no channel yet_ (`/digest channel #channel`)"
+    lines = [f"*Weekly digest:* {schedule.describe()}", f"*Posted in:* {where}"]
+    if next_due is not None and schedule.enabled:
+        lines.append(f"*Next:* {date_token(next_due, '{date_long_pretty} at {time}', 'next week')}")
+    if last_posted:
+        lines.append(f"*Last posted:* {last_posted}")
+    return [section("\n".join(lines))]

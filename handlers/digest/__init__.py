@@ -1,0 +1,142 @@
+"""`/digest`: preview, post now, schedule and channel of the weekly digest (coordinators)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import areas
+from bot.jobs import digest as digest_jobs
+from bot.runtime import Runtime
+from bot.services import digest as digests
+from bot.services.digest import CATCH_UP_GRACE, DigestContext, Schedule
+from bot.services.errors import InvalidInput, NotAllowed
+from bot.text import channel_id_from, subcommand
+from bot.views import digest as digest_view
+from bot.views.blocks import context, fit_blocks
+from bot.views import help as help_view
+from handlers.common import acting_coordinator, ephemeral, telling
+from storage.repositories.digest import DigestRepository
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = ("/digest",)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    handler = DigestHandlers(runtime)
+    app.command("/digest")(handler.command)
+
+
+class DigestHandlers:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        sub = subcommand(command.get("text", ""))
+        if sub.name == "help":
+            ack(text=help_view.command_help_text("/digest"), blocks=help_view.command_help_blocks("/digest"))
+            return
+        routes = {
+            "": self._status,
+            "status": self._status,
+            "preview": self._preview,
+            "now": self._now,
+            "schedule": self._schedule,
+            "channel": self._channel,
+        }
+        route = routes.get(sub.name)
+        if route is None:
+            ack(text=f"/digest has no {sub.name}", blocks=help_view.unknown_subcommand_blocks("/digest", sub.name))
+            return
+        ack()
+        team_id, user_id = command["team_id"], command["user_id"]
+        with telling(respond, f"/digest {sub.name}"):
+            if sub.name not in ("", "status") and not acting_coordinator(self.rt, team_id, user_id):
+                raise NotAllowed("The digest is looked after by coordinators. `/convene coordinators list` shows who they are.")
+            route(team_id, user_id, sub.rest, respond)
+
+    def _schedule_now(self, team_id: str) -> Schedule:
+        with self.rt.db.unit_of_work() as session:
+            return digests.schedule_for(session, team_id, home=self.rt.home_zone,
+                                        default_channel=self.rt.settings.convene_channel)
+
+    def _status(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+        schedule = self._schedule_now(team_id)
+        with self.rt.db.unit_of_work() as session:
+            last = DigestRepository(session).last_posted(team_id)
+        next_due = digests.current_period(schedule, self.rt.clock()).end
+        last_posted = digest_view.period_label(digests.period_ending(schedule, last.period_end)) if last else None
+        ephemeral(respond, f"Weekly digest: {schedule.describe()}",
+                  digest_view.schedule_blocks(schedule, next_due=int(next_due.timestamp()), last_posted=last_posted))
+
+    def _preview(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+        schedule = self._schedule_now(team_id)
+        now = self.rt.clock()
+        period = digests.current_period(schedule, now)
+        with self.rt.db.unit_of_work() as session:
+            built = digests.build_digest(session, DigestContext(team_id, period, now, schedule.zone),
+                                         areas.DIGEST_SECTIONS)
+        blocks = digest_view.digest_blocks(built)
+        where = f"<#{schedule.channel_id}>" if schedule.channel_id else "the group's channel (not set yet)"
+        note = f"_Preview: only you can see this. It would be posted to {where}._"
+        respond(text=digest_view.digest_text(built), blocks=fit_blocks([context(note), *blocks]),
+                response_type="ephemeral", replace_original=False)
+
+    def _now(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+        schedule = self._schedule_now(team_id)
+        now = self.rt.clock()
+        overdue = digests.last_due_period(schedule, now)
+        with self.rt.db.unit_of_work() as session:
+            overdue_run = DigestRepository(session).run(team_id, overdue.key)
+        missed = (overdue_run is None or overdue_run.status != "posted") and now - overdue.end <= CATCH_UP_GRACE
+        period = overdue if missed else digests.current_period(schedule, now)
+        result = digest_jobs.publish(self.rt, team_id, period, schedule=schedule, requested_by=user_id)
+        ephemeral(respond, _outcome_text(result, schedule, early=not missed))
+
+    def _schedule(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+        word = rest.strip().lower()
+        with self.rt.db.unit_of_work() as session:
+            configured = self.rt.settings.convene_coordinators
+            if word in ("off", "on"):
+                digests.change_schedule(session, team_id, user_id, now=self.rt.clock(), configured=configured,
+                                        enabled=word == "on")
+            else:
+                weekday, hour, minute = digests.parse_schedule(rest)
+                digests.change_schedule(session, team_id, user_id, now=self.rt.clock(), configured=configured,
+                                        weekday=weekday, hour=hour, minute=minute, enabled=True)
+        schedule = self._schedule_now(team_id)
+        digest_jobs.install(self.rt, team_id, schedule)
+        ephemeral(respond, f":white_check_mark: Weekly digest: {schedule.describe()}.")
+
+    def _channel(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+        channel_id = channel_id_from(rest)
+        if channel_id is None:
+            raise InvalidInput("Name the channel with #.", example="/digest channel #wg-commissioning")
+        with self.rt.db.unit_of_work() as session:
+            digests.change_schedule(session, team_id, user_id, now=self.rt.clock(),
+                                    configured=self.rt.settings.convene_coordinators, channel_id=channel_id)
+        ephemeral(respond, f":white_check_mark: The weekly digest will be posted in <#{channel_id}>. "
+                           "Make sure Convene is in that channel (`/invite @Convene`).")
+
+
+def _outcome_text(result: digest_jobs.Published, schedule: Schedule, *, early: bool) -> str:
+    label = digest_view.period_label(result.period)
+    outcome = digest_jobs.Outcome
+    if result.outcome is outcome.POSTED:
+        text = f":white_check_mark: Posted the digest for {label} in <#{result.channel_id}>."
+        if early:
+            text += " That is this week's digest: the scheduled one will not be posted again."
+        return text
+    if result.outcome is outcome.ALREADY_POSTED:
+        return f"The digest for {label} was already posted in <#{result.channel_id}>; there is one digest a week."
+    if result.outcome is outcome.IN_PROGRESS:
+        return f"The digest for {label} is being posted right now."
+    if result.outcome is outcome.NO_CHANNEL:
+        return "There is no channel to post the digest in yet. Pick one with `/digest channel #wg-commissioning`."
+    if result.error in ("not_in_channel", "channel_not_found"):
+        return f":warning: I couldn't post in <#{schedule.channel_id}>: please `/invite @Convene` there and try again."
+    return f":warning: Slack would not take the digest ({result.error}). Please try again in a few minutes."

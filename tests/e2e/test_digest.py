@@ -1,0 +1,192 @@
+"""/digest and the weekly job: exactly one digest per period, whatever happens."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+
+import pytest
+
+from bot.jobs import digest as digest_jobs
+from storage.models import Absence
+from storage.repositories.digest import DigestRepository
+from storage.repositories.workspaces import WorkspaceRepository
+from tests.harness.bot import TEAM_ID, BotUnderTest
+
+FRIDAY_4PM = "2026-11-27T16:00:00+00:00"  # London is on UTC in November
+
+
+def _say(bot: BotUnderTest, text: str, user: str = "UADMIN") -> dict:
+    bot.slack.command("/digest", text, user_id=user, response_url=bot.fake.response_url("digest"))
+    bot.drain()
+    return bot.fake.calls_to("response_url")[-1].args
+
+
+@pytest.fixture
+def group(bot: BotUnderTest) -> BotUnderTest:
+    """A workspace Convene has known since before this week, with its channel set."""
+    with bot.runtime.db.unit_of_work() as session:
+        workspace = WorkspaceRepository(session).get_or_create(TEAM_ID, now=bot.clock())
+        workspace.created_at = bot.clock().replace(month=10)
+        workspace.channel_id = "CGROUP"
+    return bot
+
+
+def _digests(bot: BotUnderTest) -> list[dict]:
+    return [m for m in bot.fake.messages("CGROUP") if (m.get("metadata") or {}).get("event_type") == "convene_digest"]
+
+
+def test_the_weekly_job_posts_once_even_when_run_twice(group: BotUnderTest) -> None:
+    group.clock.set(FRIDAY_4PM)
+    digest_jobs.post_due_digest(TEAM_ID)
+    digest_jobs.post_due_digest(TEAM_ID)
+    [posted] = _digests(group)
+    assert posted["metadata"]["event_payload"]["period"] == "2026-11-27"
+    with group.runtime.db.unit_of_work() as session:
+        run = DigestRepository(session).run(TEAM_ID, "2026-11-27")
+        assert (run.status, run.ts) == ("posted", posted["ts"])
+
+
+def test_two_clocks_running_the_job_at_once_post_one_digest(group: BotUnderTest) -> None:
+    group.clock.set(FRIDAY_4PM)
+    group.fake.delay("chat.postMessage", seconds=0.3)
+    barrier = threading.Barrier(4)
+
+    def clock_process() -> None:
+        barrier.wait()
+        digest_jobs.post_due_digest(TEAM_ID)
+
+    threads = [threading.Thread(target=clock_process) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(_digests(group)) == 1
+
+
+def test_a_crash_between_posting_and_recording_does_not_post_twice(group: BotUnderTest,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    group.clock.set(FRIDAY_4PM)
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise SystemExit("the clock process was killed")
+
+    monkeypatch.setattr(DigestRepository, "mark_posted", die)
+    with pytest.raises(SystemExit):
+        digest_jobs.post_due_digest(TEAM_ID)
+    monkeypatch.undo()
+    assert len(_digests(group)) == 1
+
+    group.clock.advance(minutes=2)
+    digest_jobs.catch_up()  # the claim is fresh: someone may still be posting
+    group.clock.advance(minutes=15)
+    digest_jobs.catch_up()  # stale: look in the channel, find it, record it
+    digest_jobs.post_due_digest(TEAM_ID)
+    [posted] = _digests(group)
+    with group.runtime.db.unit_of_work() as session:
+        run = DigestRepository(session).run(TEAM_ID, "2026-11-27")
+        assert (run.status, run.ts) == ("posted", posted["ts"])
+
+
+def test_a_crash_before_posting_is_recovered_by_posting_once(group: BotUnderTest) -> None:
+    group.clock.set(FRIDAY_4PM)
+    with group.runtime.db.unit_of_work() as session:
+        DigestRepository(session).claim(TEAM_ID, "2026-11-27", start=group.clock(), end=group.clock(),
+                                        token="dead-process", now=group.clock(), channel_id="CGROUP",
+                                        requested_by=None)
+    digest_jobs.post_due_digest(TEAM_ID)
+    assert _digests(group) == [], "a fresh claim belongs to someone still posting"
+    group.clock.advance(minutes=11)
+    digest_jobs.catch_up()
+    digest_jobs.catch_up()
+    assert len(_digests(group)) == 1
+
+
+def test_a_digest_missed_while_down_is_posted_on_return_once(group: BotUnderTest) -> None:
+    group.clock.set("2026-11-27T22:30:00+00:00")  # back six and a half hours late
+    digest_jobs.catch_up()
+    digest_jobs.catch_up()
+    assert len(_digests(group)) == 1
+
+
+def test_a_digest_missed_by_more_than_the_grace_period_is_skipped(group: BotUnderTest) -> None:
+    group.clock.set("2026-11-28T09:00:00+00:00")
+    digest_jobs.catch_up()
+    digest_jobs.post_due_digest(TEAM_ID)
+    assert _digests(group) == []
+
+
+def test_catch_up_keeps_the_weekly_job_in_the_store(group: BotUnderTest) -> None:
+    digest_jobs.catch_up()
+    next_run = group.runtime.jobs.next_run(f"digest:{TEAM_ID}")
+    assert next_run is not None and next_run.isoformat() == "2026-11-27T16:00:00+00:00"
+
+
+def test_digest_now_posts_this_weeks_digest_early_and_only_once(group: BotUnderTest) -> None:
+    reply = _say(group, "now")
+    assert "Posted the digest for 20–27 Nov 2026" in reply["text"]
+    assert "scheduled one will not be posted again" in reply["text"]
+    assert "already posted" in _say(group, "now")["text"]
+    group.clock.set(FRIDAY_4PM)
+    digest_jobs.post_due_digest(TEAM_ID)
+    assert len(_digests(group)) == 1
+
+
+def test_a_quiet_week_gives_a_short_digest_that_says_so(group: BotUnderTest) -> None:
+    group.clock.set(FRIDAY_4PM)
+    digest_jobs.post_due_digest(TEAM_ID)
+    [posted] = _digests(group)
+    assert "quiet week" in json.dumps(posted["blocks"], ensure_ascii=False)
+    assert len(posted["blocks"]) <= 5
+
+
+def test_who_is_away_in_the_coming_week_is_listed(group: BotUnderTest) -> None:
+    group.runtime.directory.ensure(TEAM_ID, "UBEN")
+    with group.runtime.db.unit_of_work() as session:
+        session.add(Absence(team_id=TEAM_ID, user_id="UBEN", starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 2)))
+        session.add(Absence(team_id=TEAM_ID, user_id="UBEN", starts_on=date(2026, 12, 20), ends_on=date(2026, 12, 24)))
+    group.clock.set(FRIDAY_4PM)
+    digest_jobs.post_due_digest(TEAM_ID)
+    rendered = json.dumps(_digests(group)[0]["blocks"], ensure_ascii=False)
+    assert "Away in the coming week" in rendered and "<@UBEN>: Mon 30 Nov – Wed 2 Dec" in rendered
+    assert "20 Dec" not in rendered
+
+
+def test_not_being_in_the_channel_is_explained_and_retried_later(group: BotUnderTest) -> None:
+    group.fake.fail_next("chat.postMessage", error="not_in_channel")
+    assert "/invite @Convene" in _say(group, "now")["text"]
+    with group.runtime.db.unit_of_work() as session:
+        assert DigestRepository(session).run(TEAM_ID, "2026-11-27").status == "failed"
+    _say(group, "now")
+    assert len(_digests(group)) == 1
+
+
+def test_members_see_the_schedule_but_cannot_change_it(group: BotUnderTest) -> None:
+    status = _say(group, "", user="UALICE")
+    assert "Fridays at 16:00 (Europe/London)" in json.dumps(status["blocks"], ensure_ascii=False)
+    assert "looked after by coordinators" in _say(group, "now", user="UALICE")["text"]
+    assert "looked after by coordinators" in _say(group, "preview", user="UALICE")["text"]
+    assert _digests(group) == []
+
+
+def test_preview_is_ephemeral_and_posts_nothing(group: BotUnderTest) -> None:
+    preview = _say(group, "preview")
+    assert preview["response_type"] == "ephemeral"
+    assert "only you can see this" in json.dumps(preview["blocks"], ensure_ascii=False)
+    assert _digests(group) == []
+
+
+def test_schedule_and_channel_changes(group: BotUnderTest) -> None:
+    assert "Tuesdays at 09:30" in _say(group, "schedule Tue 9:30am")["text"]
+    next_run = group.runtime.jobs.next_run(f"digest:{TEAM_ID}")
+    assert next_run.isoformat() == "2026-12-01T09:30:00+00:00"
+    assert "I can't read" in _say(group, "schedule whenever")["text"]
+    assert "off" in _say(group, "schedule off")["text"]
+    assert group.runtime.jobs.next_run(f"digest:{TEAM_ID}") is None
+    _say(group, "schedule on")
+    assert "<#COTHER>" in _say(group, "channel <#COTHER|elsewhere>")["text"]
+    with group.runtime.db.unit_of_work() as session:
+        settings = DigestRepository(session).settings(TEAM_ID)
+        assert (settings.weekday, settings.hour, settings.minute, settings.enabled, settings.channel_id) == (
+            1, 9, 30, True, "COTHER")
