@@ -166,7 +166,7 @@ def _stored_job_ids(db: Database) -> set[str]:
 def test_run_migrates_and_connects_in_socket_mode(tmp_path: Path, fake: FakeSlack) -> None:
     url = f"sqlite:///{tmp_path / 'run.sqlite3'}"
     env = _env(tmp_path, DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN,
-               SLACK_API_URL=fake.url)
+               SLACK_API_URL=fake.url, LOG_LEVEL="DEBUG")  # tokens stay out of even the most talkative logs
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
