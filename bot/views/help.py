@@ -47,6 +47,29 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
         ),
     ),
+    "/availability": CommandHelp(
+        "/availability",
+        "When you are usually free, when you are away, and the group's week.",
+        (
+            Usage("/availability", "open a form: the parts of each weekday you are usually free (morning 9–12, "
+                  "afternoon 12–17, evening 17–21, your time), dates away, hours a month you can give, "
+                  "your organisation and time zone"),
+            Usage("/availability team", "the group's week as a heat map in your time zone, who is away in the "
+                  "next four weeks and the hours offered"),
+            Usage("/availability help", "this help"),
+        ),
+    ),
+    "/volunteer": CommandHelp(
+        "/volunteer",
+        "Ask for volunteers: people sign up with a button and the call closes when enough have.",
+        (
+            Usage("/volunteer \"task\" N [by date]", "post a call for N people in this channel; it closes when N "
+                  "have signed up or at the deadline (read in your time zone)",
+                  "/volunteer \"Draft the scope document\" 2 by Fri 4 Dec"),
+            Usage("/volunteer list", "the calls still open"),
+            Usage("/volunteer help", "this help"),
+        ),
+    ),
 }
 
 

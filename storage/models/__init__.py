@@ -1,16 +1,22 @@
 """Every table Convene keeps. Import models from here so Alembic sees them all."""
 
+from storage.models.availability import AvailabilityProfile, WeeklySlot
 from storage.models.base import Base, UTCDateTime
 from storage.models.ledger import Dispatch, ProcessedEvent
+from storage.models.volunteering import VolunteerCall, VolunteerResponse
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
 __all__ = [
     "Absence",
+    "AvailabilityProfile",
     "Base",
     "Coordinator",
     "Dispatch",
     "Member",
     "ProcessedEvent",
     "UTCDateTime",
+    "VolunteerCall",
+    "VolunteerResponse",
+    "WeeklySlot",
     "Workspace",
 ]
