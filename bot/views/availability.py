@@ -42,7 +42,6 @@ OPEN_ACTION = "availability_open"
 TEAM_ACTION = "availability_team"
 ADD_AWAY_ACTION = "availability_add_away"
 REMOVE_AWAY_ACTION = "availability_remove_away"
-DAY_ACTION = "availability_day"
 AWAY_FROM_ACTION = "availability_away_from"
 AWAY_UNTIL_ACTION = "availability_away_until"
 AWAY_NOTE_ACTION = "availability_away_note"
@@ -60,6 +59,10 @@ ORGANISATION_PREFIX = "org:"
 
 
 def day_block(weekday: int) -> str:
+    return f"availability_day_{weekday}"
+
+
+def day_action(weekday: int) -> str:
     return f"availability_day_{weekday}"
 
 
@@ -137,7 +140,7 @@ def availability_modal(content: ModalContent) -> dict[str, Any]:
     for weekday, name in enumerate(WEEKDAYS):
         element: dict[str, Any] = {
             "type": "checkboxes",
-            "action_id": DAY_ACTION,
+            "action_id": day_action(weekday),
             "options": [_part_option(weekday, index) for index in range(len(PARTS_OF_DAY))],
         }
         chosen = [_part_option(weekday, index) for index, part in enumerate(PARTS_OF_DAY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.availability import PARTS_OF_DAY
 from bot.text import escape, truncate
 from bot.views.blocks import Block, context, divider, fit_blocks, header, section
 
@@ -51,9 +52,9 @@ COMMANDS: dict[str, CommandHelp] = {
         "/availability",
         "When you are usually free, when you are away, and the group's week.",
         (
-            Usage("/availability", "open a form: the parts of each weekday you are usually free (morning 9–12, "
-                  "afternoon 12–17, evening 17–21, your time), dates away, hours a month you can give, "
-                  "your organisation and time zone"),
+            Usage("/availability", "open a form: the parts of each weekday you are usually free ("
+                  + ", ".join(f"{part.name} {part.start}–{part.end}" for part in PARTS_OF_DAY)
+                  + ", your time), dates away, hours a month you can give, your organisation and time zone"),
             Usage("/availability team", "the group's week as a heat map in your time zone, who is away in the "
                   "next four weeks and the hours offered"),
             Usage("/availability help", "this help"),

@@ -105,7 +105,7 @@ class AvailabilityHandlers:
             view = body["view"]
             team_id, user_id = body["team"]["id"], body["user"]["id"]
             meta = views.read_modal_metadata(view.get("private_metadata", ""))
-            values = view["state"]["values"]
+            values = _modal_values(body)
             _, my_zone, _ = self._member_and_zone(team_id, user_id)
             today = self.rt.clock().astimezone(my_zone).date()
             start, end, note = _picked_away(values, meta.generation)
@@ -114,7 +114,7 @@ class AvailabilityHandlers:
                 away, generation, error = tuple(availability.add_away_range(meta.away, added)), meta.generation + 1, None
             except InvalidInput as problem:
                 away, generation, error = meta.away, meta.generation, problem.message
-            self._update_modal(client, view, team_id, user_id, away=away, generation=generation, error=error,
+            self._update_modal(client, body, team_id, user_id, away=away, generation=generation, error=error,
                                from_home=meta.from_home)
 
     def remove_away(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -126,12 +126,12 @@ class AvailabilityHandlers:
             start_text, _, end_text = str(action.get("value", "")).partition("/")
             away = tuple(availability.remove_away_range(meta.away, date.fromisoformat(start_text),
                                                         date.fromisoformat(end_text)))
-            self._update_modal(client, view, team_id, user_id, away=away, generation=meta.generation, error=None,
+            self._update_modal(client, body, team_id, user_id, away=away, generation=meta.generation, error=None,
                                from_home=meta.from_home)
 
-    def _update_modal(self, client: WebClient, view: dict[str, Any], team_id: str, user_id: str, *,
+    def _update_modal(self, client: WebClient, body: dict[str, Any], team_id: str, user_id: str, *,
                       away: tuple[DateRange, ...], generation: int, error: str | None, from_home: bool) -> None:
-        values = view["state"]["values"]
+        view, values = body["view"], _modal_values(body)
         with self.rt.db.unit_of_work() as session:
             member = MemberRepository(session).get(team_id, user_id)
             home = workspace_zone(WorkspaceRepository(session).get(team_id), self.rt.home_zone)
@@ -250,6 +250,13 @@ class AvailabilityHandlers:
 # Reading the modal's state (Slack's `view.state.values`)
 
 
+def _modal_values(body: dict[str, Any]) -> dict[str, Any]:
+    """The modal's input values in a block action: `view.state`, with the payload's own `state` over it."""
+    values = dict(((body.get("view") or {}).get("state") or {}).get("values") or {})
+    values.update((body.get("state") or {}).get("values") or {})
+    return values
+
+
 def _element(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
     return (values.get(block_id) or {}).get(action_id) or {}
 
@@ -265,7 +272,7 @@ def _selected(values: dict[str, Any], block_id: str, action_id: str) -> str | No
 def _picked_slots(values: dict[str, Any]) -> frozenset[availability.Slot]:
     picked: list[str] = []
     for weekday in range(7):
-        options = _element(values, views.day_block(weekday), views.DAY_ACTION).get("selected_options") or []
+        options = _element(values, views.day_block(weekday), views.day_action(weekday)).get("selected_options") or []
         picked.extend(str(o.get("value", "")) for o in options)
     return availability.parse_slots(picked)
 

@@ -181,6 +181,8 @@ class SlackSender:
         if view is not None:
             payload["view"] = _view_payload(view, self.team_id, self.api_app_id, self._hash())
             payload["state"] = {"values": dict(state or (view.get("state") or {}).get("values") or {})}
+            # Slack sends a modal's current input values in `view.state` too; listeners read either.
+            payload["view"]["state"] = {"values": dict(payload["state"]["values"])}
         else:
             payload["state"] = {"values": dict(state or {})}
         if view is None:
