@@ -55,6 +55,9 @@ WEEKDAY_ABBREVIATIONS = tuple(day[:3] for day in WEEKDAYS)
 Slot = tuple[int, str]
 """(weekday, part of the day): weekday 0 is Monday, the part is a `PartOfDay.name`."""
 
+Interval = tuple[datetime, datetime]
+"""[start, end) as UTC instants."""
+
 ALL_SLOTS: tuple[Slot, ...] = tuple((weekday, part.name) for weekday in range(7) for part in PARTS_OF_DAY)
 
 MAX_AWAY_RANGES = 15
@@ -130,9 +133,6 @@ class MemberAvailability:
                         intervals.append((lo, hi))
             day += timedelta(days=1)
         return intervals
-
-
-Interval = tuple[datetime, datetime]
 
 
 def _covers(intervals: Sequence[Interval], start: datetime, end: datetime) -> bool:

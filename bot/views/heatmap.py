@@ -78,7 +78,7 @@ LAYOUT = HeatMapLayout()
 def cell_colour(count: int, total: int) -> Colour:
     """From pale (nobody free) to dark green (everybody free), in proportion."""
     share = 0.0 if total <= 0 else max(0.0, min(1.0, count / total))
-    return tuple(round(e + (f - e) * share) for e, f in zip(EMPTY, FULL))  # type: ignore[return-value]
+    return tuple(round(e + (f - e) * share) for e, f in zip(EMPTY, FULL, strict=True))  # type: ignore[return-value]
 
 
 def _text_colour(background: Colour) -> Colour:
