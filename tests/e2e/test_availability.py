@@ -75,6 +75,11 @@ def test_the_modal_round_trip_saves_and_prefills(bot: BotUnderTest) -> None:
     assert block(view, "availability_hours")["element"]["initial_value"] == "6"
     assert block(view, "availability_organisation")["element"]["initial_option"]["value"] == "org:Riverside Food Bank"
 
+    # Saving the prefilled modal untouched changes nothing.
+    submit(bot, view, {})
+    again = open_modal(bot)
+    assert again["blocks"] == view["blocks"]
+
 
 def test_saving_again_replaces_what_was_saved(bot: BotUnderTest) -> None:
     view = open_modal(bot)
