@@ -448,10 +448,8 @@ def load_availability(session: Session, team_id: str, *, home: ZoneInfo,
     answered = [p.user_id for p in profiles]
     members = MemberRepository(session).many(team_id, answered)
     slots = repo.slots(team_id, answered)
-    away: dict[str, list[DateRange]] = {}
-    absences = AbsenceRepository(session)
-    for user_id in answered:
-        away[user_id] = [DateRange(a.starts_on, a.ends_on, a.note or "") for a in absences.for_member(team_id, user_id)]
+    away = {user_id: [DateRange(a.starts_on, a.ends_on, a.note or "") for a in rows]
+            for user_id, rows in repo.absences(team_id, answered).items()}
     found = []
     for profile in profiles:
         member = members.get(profile.user_id)

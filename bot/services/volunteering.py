@@ -236,6 +236,7 @@ def answer(session: Session, team_id: str, call_id: int, user_id: str, given: An
         helpers = sum(1 for r in responses.for_call(call.id) if r.answer == "help")
         if helpers >= call.needed:  # only if a close was lost; never take more than asked
             _close(call, reason="filled", by=None, now=now)
+            call.version += 1
             return Answered("full", _state(session, call))
         _set_answer(responses, current, call, user_id, "help", now)
         filled = helpers + 1 >= call.needed

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.runtime import Runtime
 from bot.services import availability
 from bot.services.availability import AvailabilityDraft, DateRange
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone, zone
 from bot.services.workspaces import parse_timezone, search_timezones
 from bot.slack.messages import open_dm
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 COMMANDS = ("/availability",)
 
 HEAT_MAP_FILENAME = "convene-group-week.png"
+SORRY_NOT_SAVED = "Something went wrong on Convene's side and this was not saved. Please press Save again in a minute."
 MAX_ALT_TEXT = 1000
 
 
@@ -218,10 +219,18 @@ class AvailabilityHandlers:
 
         draft = AvailabilityDraft(slots=slots, away=tuple(away), hours_per_month=hours, organisation=organisation,
                                   tz_override=tz_override)
-        with self.rt.db.unit_of_work() as session:
-            availability.save_availability(session, team_id, user_id, draft, now=self.rt.clock())
-        with self.rt.db.unit_of_work() as session:
-            saved = availability.saved_availability(session, team_id, user_id, today=today)
+        try:
+            with self.rt.db.unit_of_work() as session:
+                availability.save_availability(session, team_id, user_id, draft, now=self.rt.clock())
+            with self.rt.db.unit_of_work() as session:
+                saved = availability.saved_availability(session, team_id, user_id, today=today)
+        except Exception as problem:
+            # Keep the form open with what they entered, and say so, rather than lose it.
+            if not isinstance(problem, UserFacingError):
+                logger.exception("Could not save availability for %s in %s", user_id, team_id)
+            message = problem.message if isinstance(problem, UserFacingError) else SORRY_NOT_SAVED
+            ack(response_action="errors", errors={views.day_block(0): message})
+            return
         ack(response_action="update", view=views.saved_view(saved, zone_in_use=new_zone.key))
         if meta.from_home:
             with telling(None, "refreshing the App Home after saving availability"):

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 COMMANDS = ("/volunteer",)
 
+NOT_SAVED = "Something went wrong on Convene's side and this was not saved. Please press Save again in a minute."
+
 # Slack's answers when the bot cannot post where the command was typed.
 CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "cannot_reply_to_message"}
 
@@ -113,19 +115,24 @@ class VolunteerHandlers:
                 respond: Respond, client: WebClient) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         tell = respond if body.get("response_url") else None
+        answered: volunteering.Answered | None = None
         with telling(tell, "answering a call for volunteers"):
             call_id = _call_id(action.get("value"))
             # Answers are stored against the member, so Convene must know them first.
             self.rt.directory.ensure(team_id, user_id)
             with self.rt.db.unit_of_work() as session:
                 answered = volunteering.answer(session, team_id, call_id, user_id, given, now=self.rt.clock())
+            if tell is not None:
+                ephemeral(respond, views.answer_text(answered.outcome, answered.state))
+        if answered is None:
+            return
+        # The answer is stored and the person told; the message catches up here (or at the next change).
+        with telling(None, "updating a call for volunteers after an answer"):
             if answered.outcome in ("signed_up", "withdrew", "declined", "full"):
-                refresh_call_message(self.rt, team_id, call_id)
+                refresh_call_message(self.rt, team_id, answered.state.id)
             if answered.filled_now:
                 announce_closed(self.rt, answered.state)
                 schedule_close(self.rt.jobs, answered.state)
-            if tell is not None:
-                ephemeral(respond, views.answer_text(answered.outcome, answered.state))
             if (body.get("view") or {}).get("type") == "home":
                 publish_home(self.rt, client, team_id, user_id)
 
@@ -181,15 +188,20 @@ class VolunteerHandlers:
         except InvalidInput as error:
             ack(response_action="errors", errors={views.DEADLINE_BLOCK: error.message})
             return
-        with self.rt.db.unit_of_work() as session:
-            call = volunteering.call_state(session, team_id, call_id)
-        is_coordinator = user_id != call.created_by and acting_coordinator(self.rt, team_id, user_id)
         try:
+            with self.rt.db.unit_of_work() as session:
+                call = volunteering.call_state(session, team_id, call_id)
+            is_coordinator = user_id != call.created_by and acting_coordinator(self.rt, team_id, user_id)
             with self.rt.db.unit_of_work() as session:
                 state, closed = volunteering.extend_call(session, team_id, call_id, user_id, needed=needed,
                                                          deadline=deadline, is_coordinator=is_coordinator, now=now)
         except UserFacingError as error:
             ack(response_action="errors", errors={views.NEEDED_BLOCK: error.message})
+            return
+        except Exception:
+            # Keep the form open rather than lose the change.
+            logger.exception("Could not change volunteer call %s", call_id)
+            ack(response_action="errors", errors={views.NEEDED_BLOCK: NOT_SAVED})
             return
         ack()
         with telling(None, "updating a call for volunteers after a change"):

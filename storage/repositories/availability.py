@@ -57,6 +57,19 @@ class AvailabilityRepository:
         )
         return profile
 
+    def absences(self, team_id: str, user_ids: Iterable[str]) -> dict[str, list[Absence]]:
+        """user_id → their dates away, soonest first, in one query."""
+        ids = list(user_ids)
+        found: dict[str, list[Absence]] = {user_id: [] for user_id in ids}
+        if not ids:
+            return found
+        rows = self.session.scalars(
+            select(Absence).where(Absence.team_id == team_id, Absence.user_id.in_(ids)).order_by(Absence.starts_on)
+        )
+        for absence in rows:
+            found[absence.user_id].append(absence)
+        return found
+
     def replace_absences(self, team_id: str, user_id: str, ranges: Iterable[tuple[date, date, str]]) -> None:
         """Make the member's dates away exactly `ranges` (start, end inclusive, note)."""
         self.session.execute(delete(Absence).where(Absence.team_id == team_id, Absence.user_id == user_id))

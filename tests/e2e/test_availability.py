@@ -239,6 +239,12 @@ def test_app_home_shows_availability_and_edits_it(bot: BotUnderTest) -> None:
     home = bot.fake.home_views["UALICE"]
     assert "Wed mornings" in json.dumps(home) and "Edit availability" in json.dumps(home)
 
+    # The group's week from the App Home arrives as a direct message, numbers and all.
+    bot.slack.block_action({"action_id": "availability_team"}, user_id="UALICE", view=home)
+    bot.drain()
+    upload = bot.fake.files[-1]
+    assert upload["channel_id"] == "DALICE" and "Wed: morning 1" in upload["initial_comment"]
+
 
 def test_my_data_and_forget_me_cover_availability(bot: BotUnderTest) -> None:
     submit(bot, open_modal(bot), {"availability_day_0": ["0:morning"], "availability_hours": "5",
@@ -256,3 +262,16 @@ def test_my_data_and_forget_me_cover_availability(bot: BotUnderTest) -> None:
     assert "availability (2)" in bot.fake.calls_to("response_url")[-1].args["text"]
     view = open_modal(bot)
     assert "initial_options" not in block(view, "availability_day_0")["element"]
+
+
+def test_a_failed_save_keeps_the_form_open_and_says_so(bot: BotUnderTest, monkeypatch: Any) -> None:
+    from bot.services import availability
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database went away")
+
+    view = open_modal(bot)
+    monkeypatch.setattr(availability, "save_availability", broken)
+    reply = submit(bot, view, {"availability_day_0": ["0:morning"]})
+    assert reply["response_action"] == "errors"
+    assert "was not saved" in reply["errors"]["availability_day_0"]
