@@ -274,17 +274,18 @@ def may_manage(call: CallState, user_id: str, *, is_coordinator: bool) -> bool:
     return is_coordinator or (call.created_by is not None and call.created_by == user_id)
 
 
-def _require_manager(call: CallState, user_id: str, is_coordinator: bool) -> None:
+def require_manager(call: CallState, user_id: str, *, is_coordinator: bool) -> None:
+    """NotAllowed unless the person may close or change the call."""
     if not may_manage(call, user_id, is_coordinator=is_coordinator):
         who = f"<@{call.created_by}>, who posted it," if call.created_by else "the person who posted it"
-        raise NotAllowed(f"Only {who} or a coordinator can close or extend this call.")
+        raise NotAllowed(f"Only {who} or a coordinator can close or change this call.")
 
 
 def close_call(session: Session, team_id: str, call_id: int, user_id: str, *, is_coordinator: bool,
                now: datetime) -> tuple[CallState, bool]:
     """Close a call by hand; returns the call and whether this closed it (False: it already was)."""
     call = _require(VolunteerCallRepository(session).lock(team_id, call_id))
-    _require_manager(_state(session, call), user_id, is_coordinator)
+    require_manager(_state(session, call), user_id, is_coordinator=is_coordinator)
     if call.status != "open":
         return _state(session, call), False
     _close(call, reason="closed", by=user_id, now=now)
@@ -300,7 +301,7 @@ def extend_call(session: Session, team_id: str, call_id: int, user_id: str, *, n
     """
     call = _require(VolunteerCallRepository(session).lock(team_id, call_id))
     state = _state(session, call)
-    _require_manager(state, user_id, is_coordinator)
+    require_manager(state, user_id, is_coordinator=is_coordinator)
     needed = parse_needed(needed)
     if needed < len(state.helpers):
         raise InvalidInput(f"{len(state.helpers)} people have already signed up; ask for at least "

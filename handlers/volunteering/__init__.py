@@ -148,10 +148,7 @@ class VolunteerHandlers:
             with self.rt.db.unit_of_work() as session:
                 call = volunteering.call_state(session, team_id, call_id)
             is_coordinator = user_id != call.created_by and acting_coordinator(self.rt, team_id, user_id)
-            if not volunteering.may_manage(call, user_id, is_coordinator=is_coordinator):
-                raise UserFacingError(
-                    (f"Only <@{call.created_by}>, who posted it," if call.created_by else "Only the person who posted it")
-                    + " or a coordinator can close or change this call.")
+            volunteering.require_manager(call, user_id, is_coordinator=is_coordinator)
             if verb == "close":
                 self._close(team_id, user_id, call_id, is_coordinator)
             elif verb == "extend":

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
