@@ -10,18 +10,31 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.home import HomeSection
+from bot.services import availability, volunteering
 from bot.services.digest import DigestSectionSource, away_next_week
 from bot.services.personal_data import Exporter, Forgetter, export_profile
 
-HOME_SECTIONS: list[HomeSection] = []
+HOME_SECTIONS: list[HomeSection] = [
+    availability.home_section,
+    volunteering.home_section,
+]
 
-PERSONAL_DATA_EXPORTERS: list[Exporter] = [export_profile]
+PERSONAL_DATA_EXPORTERS: list[Exporter] = [
+    export_profile,
+    availability.export_personal_data,
+    volunteering.export_personal_data,
+]
 
 # Run before the member's profile is deleted; anonymise what must outlive the member.
-PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = []
+PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
+    ("Availability", availability.forget_personal_data),
+    ("Volunteering", volunteering.forget_personal_data),
+]
 
 # The weekly digest's sections, in order; an area with nothing to report returns None.
 DIGEST_SECTIONS: list[DigestSectionSource] = [away_next_week]
 
 # Slow first-use work done when a Slack-facing process starts (loading a parser's data…).
-WARMERS: list[Callable[[], None]] = []
+WARMERS: list[Callable[[], None]] = [
+    volunteering.warm_up,
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.availability import PARTS_OF_DAY
 from bot.text import escape, truncate
 from bot.views.blocks import Block, context, divider, fit_blocks, header, section
 
@@ -45,6 +46,29 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene coordinators remove @someone", "take coordinator rights away"),
             Usage("/convene my-data", "get a direct message with everything Convene stores about you"),
             Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
+        ),
+    ),
+    "/availability": CommandHelp(
+        "/availability",
+        "When you are usually free, when you are away, and the group's week.",
+        (
+            Usage("/availability", "open a form: the parts of each weekday you are usually free ("
+                  + ", ".join(f"{part.name} {part.start}–{part.end}" for part in PARTS_OF_DAY)
+                  + ", your time), dates away, hours a month you can give, your organisation and time zone"),
+            Usage("/availability team", "the group's week as a heat map in your time zone, who is away in the "
+                  "next four weeks and the hours offered"),
+            Usage("/availability help", "this help"),
+        ),
+    ),
+    "/volunteer": CommandHelp(
+        "/volunteer",
+        "Ask for volunteers: people sign up with a button and the call closes when enough have.",
+        (
+            Usage("/volunteer \"task\" N [by date]", "post a call for N people in this channel; it closes when N "
+                  "have signed up or at the deadline (read in your time zone)",
+                  "/volunteer \"Draft the scope document\" 2 by Fri 4 Dec"),
+            Usage("/volunteer list", "the calls still open"),
+            Usage("/volunteer help", "this help"),
         ),
     ),
     "/digest": CommandHelp(

@@ -1,12 +1,15 @@
 """Every table Convene keeps. Import models from here so Alembic sees them all."""
 
+from storage.models.availability import AvailabilityProfile, WeeklySlot
 from storage.models.base import Base, UTCDateTime
 from storage.models.digest import DigestRun, DigestSettings
 from storage.models.ledger import Dispatch, ProcessedEvent
+from storage.models.volunteering import VolunteerCall, VolunteerResponse
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
 __all__ = [
     "Absence",
+    "AvailabilityProfile",
     "Base",
     "Coordinator",
     "DigestRun",
@@ -15,5 +18,8 @@ __all__ = [
     "Member",
     "ProcessedEvent",
     "UTCDateTime",
+    "VolunteerCall",
+    "VolunteerResponse",
+    "WeeklySlot",
     "Workspace",
 ]

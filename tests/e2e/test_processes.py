@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,7 +118,9 @@ def web_process(tmp_path: Path, db: Database, fake: FakeSlack) -> Iterator[str]:
                 with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                     if response.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:
+                # Refused, reset, or timed out: gunicorn listens before its workers have loaded the
+                # app, and the connection waits in the backlog until one has.
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 output = process.stdout.read() if process.stdout else ""

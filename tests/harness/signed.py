@@ -181,6 +181,8 @@ class SlackSender:
         if view is not None:
             payload["view"] = _view_payload(view, self.team_id, self.api_app_id, self._hash())
             payload["state"] = {"values": dict(state or (view.get("state") or {}).get("values") or {})}
+            # Slack sends a modal's current input values in `view.state` too; listeners read either.
+            payload["view"]["state"] = {"values": dict(payload["state"]["values"])}
         else:
             payload["state"] = {"values": dict(state or {})}
         if view is None:
@@ -513,6 +515,16 @@ _STATE_KEYS = {
     "channels_select": "selected_channel", "multi_channels_select": "selected_channels",
 }
 
+# Where an element keeps its initial value, by the state key it reports.
+_INITIAL_KEYS = {
+    "value": "initial_value", "rich_text_value": "initial_value", "selected_date": "initial_date",
+    "selected_time": "initial_time", "selected_date_time": "initial_date_time",
+    "selected_option": "initial_option", "selected_options": "initial_options",
+    "selected_user": "initial_user", "selected_users": "initial_users",
+    "selected_conversation": "initial_conversation", "selected_conversations": "initial_conversations",
+    "selected_channel": "initial_channel", "selected_channels": "initial_channels",
+}
+
 
 def view_state(view: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
     """Build ``state.values`` for a view submission from ``{action_id: answer}``.
@@ -522,7 +534,8 @@ def view_state(view: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str,
     inputs (``value``), dates (``selected_date``), times; an option *value* (or
     list of values) for selects, radios and checkboxes, expanded to the full
     option object from the view; user/channel IDs for user/conversation
-    selects.  Every other input element gets an empty state, as Slack sends.
+    selects.  Every other input element keeps its initial value (``initial_value``,
+    ``initial_option``…) or, without one, gets an empty state, as Slack sends.
     """
     values: dict[str, dict[str, Any]] = {}
     remaining = dict(answers)
@@ -543,6 +556,9 @@ def view_state(view: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str,
             state: dict[str, Any] = {"type": etype}
             if action_id in remaining:
                 state[_STATE_KEYS[etype]] = _state_value(el, remaining.pop(action_id))
+            elif _INITIAL_KEYS[_STATE_KEYS[etype]] in el:
+                # Slack reports an untouched element's initial value as its value.
+                state[_STATE_KEYS[etype]] = el[_INITIAL_KEYS[_STATE_KEYS[etype]]]
             elif _STATE_KEYS[etype] in ("value", "selected_date", "selected_time", "selected_option",
                                         "selected_user", "selected_conversation", "selected_channel"):
                 state[_STATE_KEYS[etype]] = None

@@ -197,6 +197,23 @@ def test_view_state_builds_slack_state_values():
         view_state(view, {"nope": 1})
 
 
+def test_view_state_reports_untouched_initial_values_as_slack_does():
+    tuesday = {"text": {"type": "plain_text", "text": "Tuesday"}, "value": "tue"}
+    view = {"type": "modal", "blocks": [
+        {"type": "input", "block_id": "title", "label": {"type": "plain_text", "text": "T"},
+         "element": {"type": "plain_text_input", "action_id": "value", "initial_value": "Board"}},
+        {"type": "input", "block_id": "day", "label": {"type": "plain_text", "text": "D"},
+         "element": {"type": "checkboxes", "action_id": "pick", "options": [tuesday], "initial_options": [tuesday]}},
+        {"type": "input", "block_id": "when", "label": {"type": "plain_text", "text": "W"},
+         "element": {"type": "datepicker", "action_id": "date", "initial_date": "2026-12-01"}},
+    ]}
+    assert view_state(view, {"value": "Changed"}) == {
+        "title": {"value": {"type": "plain_text_input", "value": "Changed"}},
+        "day": {"pick": {"type": "checkboxes", "selected_options": [tuesday]}},
+        "when": {"date": {"type": "datepicker", "selected_date": "2026-12-01"}},
+    }
+
+
 # ---- against a real slack_bolt App -------------------------------------------------------------
 
 
