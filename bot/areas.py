@@ -32,7 +32,10 @@ PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
 ]
 
 # The weekly digest's sections, in order; an area with nothing to report returns None.
-DIGEST_SECTIONS: list[DigestSectionSource] = [away_next_week]
+DIGEST_SECTIONS: list[DigestSectionSource] = [
+    volunteering.digest_section,
+    away_next_week,
+]
 
 # Slow first-use work done when a Slack-facing process starts (loading a parser's data…).
 WARMERS: list[Callable[[], None]] = [

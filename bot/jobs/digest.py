@@ -22,6 +22,7 @@ from bot.jobs import runtime
 from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services.digest import CATCH_UP_GRACE, DigestContext, Period, Schedule
+from bot.slack.links import message_linker
 from bot.views import digest as digest_view
 from storage.models import DigestRun
 from storage.repositories.digest import DigestRepository
@@ -137,11 +138,12 @@ def publish(rt: Runtime, team_id: str, period: Period, *, schedule: Schedule,
     with rt.db.unit_of_work() as session:
         context = DigestContext(team_id=team_id, period=period, now=now, zone=schedule.zone)
         built = digests.build_digest(session, context, areas.DIGEST_SECTIONS)
+    blocks = digest_view.digest_blocks(built, link_for=message_linker(rt.client))
     try:
         response = rt.client.chat_postMessage(
             channel=channel_id,
             text=digest_view.digest_text(built),
-            blocks=digest_view.digest_blocks(built),
+            blocks=blocks,
             metadata={"event_type": METADATA_EVENT, "event_payload": {"team_id": team_id, "period": period.key}},
             unfurl_links=False,
             unfurl_media=False,

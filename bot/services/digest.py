@@ -150,13 +150,28 @@ class DigestContext:
 
 
 @dataclass(frozen=True)
+class DigestLine:
+    """One item: `label` is plain escaped text (a title, a task), shown as a link to the message
+    at `channel_id`/`ts` when there is one; `detail` is mrkdwn that follows it."""
+
+    label: str
+    detail: str = ""
+    channel_id: str | None = None
+    ts: str | None = None
+
+
+# Enough to scan in a minute; the rest is counted.
+MAX_LINES_PER_SECTION = 10
+
+
+@dataclass(frozen=True)
 class DigestSection:
-    """One part of the digest. `lines` are mrkdwn-safe (user text escaped); `total` counts every
-    item when more exist than are listed, so the digest can say "…and N more"."""
+    """One part of the digest. `total` counts every item when more exist than are listed, so the
+    digest can say "…and N more"."""
 
     key: str
     title: str
-    lines: list[str] = field(default_factory=list)
+    lines: list[DigestLine] = field(default_factory=list)
     summary: str | None = None
     total: int | None = None
     more_hint: str | None = None  # where to see the rest, e.g. "`/issue list new`"
@@ -182,9 +197,6 @@ def build_digest(session: Session, context: DigestContext, sources: Sequence[Dig
     return Digest(team_id=context.team_id, period=context.period, sections=sections)
 
 
-AWAY_LISTED = 15
-
-
 def away_next_week(session: Session, context: DigestContext) -> DigestSection | None:
     """Who is away in the seven days after the digest."""
     first = context.now.astimezone(context.zone).date()
@@ -194,10 +206,10 @@ def away_next_week(session: Session, context: DigestContext) -> DigestSection | 
         return None
     members = MemberRepository(session).many(context.team_id, (a.user_id for a in absences))
     lines = []
-    for absence in absences[:AWAY_LISTED]:
+    for absence in absences[:MAX_LINES_PER_SECTION]:
         member = members.get(absence.user_id)
         name = f"<@{absence.user_id}>" if member is None or not member.deleted else "A former member"
-        lines.append(f"{name}: {_date_range(absence.starts_on, absence.ends_on)}")
+        lines.append(DigestLine(name, _date_range(absence.starts_on, absence.ends_on)))
     return DigestSection("away", "Away in the coming week", lines, total=len(absences))
 
 

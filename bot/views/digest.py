@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.services.digest import Digest, DigestSection, Period, Schedule
+from collections.abc import Callable
+
+from bot.services.digest import Digest, DigestLine, DigestSection, Period, Schedule
 from bot.text import truncate
 from bot.views.blocks import (
     MAX_MESSAGE_BLOCKS,
@@ -32,14 +34,29 @@ def period_label(period: Period) -> str:
     return f"{start.day} {start.strftime('%b')} – {end.day} {end.strftime('%b %Y')}"
 
 
-def section_text(part: DigestSection, *, limit: int = MAX_SECTION_TEXT) -> str:
+LinkFor = Callable[[str, str], str | None]
+"""(channel_id, ts) → a link to that message, or None."""
+
+
+def no_links(channel_id: str, ts: str) -> str | None:
+    return None
+
+
+def line_text(line: DigestLine, link_for: LinkFor) -> str:
+    url = link_for(line.channel_id, line.ts) if line.channel_id and line.ts else None
+    label = truncate(line.label, MAX_LINE)
+    head = f"<{url}|{label}>" if url else label
+    return f"{head} — {truncate(line.detail, MAX_LINE)}" if line.detail else head
+
+
+def section_text(part: DigestSection, *, link_for: LinkFor = no_links, limit: int = MAX_SECTION_TEXT) -> str:
     """Title, summary and as many lines as fit; the rest is counted in "…and N more"."""
     head = f"*{part.title}*" + (f"\n{part.summary}" if part.summary else "")
     total = part.total if part.total is not None else len(part.lines)
     budget = limit - len(head) - len(_more(total, part.more_hint)) - 2
     shown: list[str] = []
     for line in part.lines:
-        item = f"• {truncate(line, MAX_LINE)}"
+        item = f"• {line_text(line, link_for)}"
         if sum(len(s) + 1 for s in shown) + len(item) + 1 > budget:
             break
         shown.append(item)
@@ -51,7 +68,7 @@ def _more(count: int, hint: str | None) -> str:
     return f"_…and {count} more" + (f": {hint}_" if hint else "_")
 
 
-def digest_blocks(digest: Digest) -> list[Block]:
+def digest_blocks(digest: Digest, *, link_for: LinkFor = no_links) -> list[Block]:
     end = int(digest.period.end.timestamp())
     blocks: list[Block] = [
         header(f"Convene weekly digest · {period_label(digest.period)}"),
@@ -61,7 +78,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
         blocks.append(section(QUIET))
     for part in digest.sections:
         blocks.append(divider())
-        blocks.append(section(section_text(part), block_id=f"digest-{part.key}"))
+        blocks.append(section(section_text(part, link_for=link_for), block_id=f"digest-{part.key}"))
     blocks.append(context("`/convene help` for everything Convene does. Coordinators: `/digest help`."))
     return fit_blocks(blocks, MAX_MESSAGE_BLOCKS)
 

@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services.digest import CATCH_UP_GRACE, DigestContext, Schedule
 from bot.services.errors import InvalidInput, NotAllowed
+from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
 from bot.views.blocks import context, fit_blocks
@@ -80,7 +81,7 @@ class DigestHandlers:
         with self.rt.db.unit_of_work() as session:
             built = digests.build_digest(session, DigestContext(team_id, period, now, schedule.zone),
                                          areas.DIGEST_SECTIONS)
-        blocks = digest_view.digest_blocks(built)
+        blocks = digest_view.digest_blocks(built, link_for=message_linker(self.rt.client))
         where = f"<#{schedule.channel_id}>" if schedule.channel_id else "the group's channel (not set yet)"
         note = f"_Preview: only you can see this. It would be posted to {where}._"
         respond(text=digest_view.digest_text(built), blocks=fit_blocks([context(note), *blocks]),

@@ -9,6 +9,7 @@ import pytest
 
 from bot.services.digest import (
     Digest,
+    DigestLine,
     DigestSection,
     Schedule,
     current_period,
@@ -85,17 +86,18 @@ def test_a_quiet_week_says_so() -> None:
 
 
 def test_a_huge_section_is_cut_with_and_n_more() -> None:
-    lines = [f"Issue {i}: " + "commissioning " * 30 for i in range(500)]
+    lines = [DigestLine(f"Issue {i}", "commissioning " * 30, "CGROUP", f"1700000000.{i:06d}") for i in range(500)]
     section = DigestSection("issues", "New issues", lines, total=620, more_hint="`/issue list new`")
-    text = section_text(section)
+    text = section_text(section, link_for=lambda channel, ts: f"https://team.slack.test/archives/{channel}/p{ts}")
     assert len(text) <= 3000
     shown = text.count("• ")
     assert shown >= 5
     assert f"…and {620 - shown} more: `/issue list new`" in text
+    assert "• <https://team.slack.test/archives/CGROUP/p1700000000.000000|Issue 0> — commissioning" in text
 
 
 def test_many_sections_stay_within_slack_limits() -> None:
-    sections = [DigestSection(f"s{i}", f"Section {i}", [f"line {j}" for j in range(200)]) for i in range(40)]
+    sections = [DigestSection(f"s{i}", f"Section {i}", [DigestLine(f"line {j}") for j in range(200)]) for i in range(40)]
     blocks = digest_blocks(_digest(*sections))
     assert len(blocks) <= 50
     assert block_kit_problems(blocks, surface="message") == []

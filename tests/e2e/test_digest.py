@@ -13,6 +13,7 @@ from storage.models import Absence
 from storage.repositories.digest import DigestRepository
 from storage.repositories.workspaces import WorkspaceRepository
 from tests.harness.bot import TEAM_ID, BotUnderTest
+from tests.harness.fake_slack import TEAM_DOMAIN
 
 FRIDAY_4PM = "2026-11-27T16:00:00+00:00"  # London is on UTC in November
 
@@ -149,7 +150,7 @@ def test_who_is_away_in_the_coming_week_is_listed(group: BotUnderTest) -> None:
     group.clock.set(FRIDAY_4PM)
     digest_jobs.post_due_digest(TEAM_ID)
     rendered = json.dumps(_digests(group)[0]["blocks"], ensure_ascii=False)
-    assert "Away in the coming week" in rendered and "<@UBEN>: Mon 30 Nov – Wed 2 Dec" in rendered
+    assert "Away in the coming week" in rendered and "<@UBEN> — Mon 30 Nov – Wed 2 Dec" in rendered
     assert "20 Dec" not in rendered
 
 
@@ -190,3 +191,15 @@ def test_schedule_and_channel_changes(group: BotUnderTest) -> None:
         settings = DigestRepository(session).settings(TEAM_ID)
         assert (settings.weekday, settings.hour, settings.minute, settings.enabled, settings.channel_id) == (
             1, 9, 30, True, "COTHER")
+
+
+def test_open_calls_for_volunteers_are_listed_with_links(group: BotUnderTest) -> None:
+    group.slack.command("/volunteer", '"Draft the <!channel> scope" 2', user_id="UALICE", channel_id="CGROUP")
+    group.drain()
+    [call] = [m for m in group.fake.messages("CGROUP") if "scope" in m["text"]]
+    group.clock.set(FRIDAY_4PM)
+    digest_jobs.post_due_digest(TEAM_ID)
+    rendered = json.dumps(_digests(group)[0]["blocks"], ensure_ascii=False)
+    link = f"https://{TEAM_DOMAIN}.slack.com/archives/CGROUP/p{call['ts'].replace('.', '')}"
+    assert "Calls for volunteers" in rendered and link in rendered
+    assert "Draft the &lt;!channel&gt; scope" in rendered and "2 of 2 places to fill" in rendered
