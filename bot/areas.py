@@ -9,15 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.home import HomeSection
+from sqlalchemy.orm import Session
+
+from bot.home import HomeContext, HomeSection
+from bot.services import issues, issues_export
 from bot.services.personal_data import Exporter, Forgetter, export_profile
+from bot.views import issues as issue_views
+from bot.views.blocks import Block
 
-HOME_SECTIONS: list[HomeSection] = []
 
-PERSONAL_DATA_EXPORTERS: list[Exporter] = [export_profile]
+def top_open_issues(session: Session, ctx: HomeContext) -> list[Block]:
+    return issue_views.home_section(issues.top_issues(session, ctx.team_id, limit=5, viewer=ctx.user_id))
+
+
+HOME_SECTIONS: list[HomeSection] = [top_open_issues]
+
+PERSONAL_DATA_EXPORTERS: list[Exporter] = [export_profile, issues_export.export_personal_data]
 
 # Run before the member's profile is deleted; anonymise what must outlive the member.
-PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = []
+PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [("Issues", issues_export.forget_member)]
 
 # Slow first-use work done when a Slack-facing process starts (loading a parser's data…).
 WARMERS: list[Callable[[], None]] = []

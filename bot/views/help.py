@@ -47,6 +47,28 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
         ),
     ),
+    "/issue": CommandHelp(
+        "/issue",
+        "The group's register of commissioning issues: add them, +1 them, tag them, export them.",
+        (
+            Usage("/issue <text> #tag #tag", "add an issue in one line; each #word is a tag",
+                  "/issue Lead providers pass on risk but not the money #lead-provider-model #nhs"),
+            Usage("/issue", "open the form: title, detail, themes, commissioner, and how you are credited"),
+            Usage("/issue list [#tag] [new|top|old] [open|closed|all]", "the register, a page at a time",
+                  "/issue list #contract-length top"),
+            Usage("/issue show N", "one issue with its +1s and history", "/issue show 12"),
+            Usage("/issue +1 N", "+1 an issue (again to take it back)", "/issue +1 12"),
+            Usage("/issue tag N #tag", "add tags to an issue", "/issue tag 12 #social-value"),
+            Usage("/issue untag N #tag", "remove a tag (whoever raised it, or a coordinator)",
+                  "/issue untag 12 #social-value"),
+            Usage("/issue edit N", "change an issue you raised, or how you are credited", "/issue edit 12"),
+            Usage("/issue close N <resolution>", "close an issue with what happened (whoever raised it, or a coordinator)",
+                  "/issue close 12 Raised with the ICB, who will review contract lengths"),
+            Usage("/issue reopen N", "open a closed issue again", "/issue reopen 12"),
+            Usage("/issue tags", "the themes and the tags in use"),
+            Usage("/issue export", "a CSV and a Markdown evidence pack, sent to you by direct message"),
+        ),
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """Every table Convene keeps. Import models from here so Alembic sees them all."""
 
 from storage.models.base import Base, UTCDateTime
+from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
@@ -9,6 +10,11 @@ __all__ = [
     "Base",
     "Coordinator",
     "Dispatch",
+    "Issue",
+    "IssueCounter",
+    "IssueEvent",
+    "IssueTag",
+    "IssueVote",
     "Member",
     "ProcessedEvent",
     "UTCDateTime",
