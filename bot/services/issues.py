@@ -306,19 +306,16 @@ def rank_similar(query: set[str], documents: Sequence[tuple[int, str]], *, limit
     for _doc_id, terms in parsed:
         frequency.update(terms)
     total = len(parsed) + 1
-
-    def weight(term: str) -> float:
-        return math.log(total / (frequency.get(term, 0) + 1)) + 1.0
-
-    query_weights = {term: weight(term) for term in query}
-    query_norm = math.sqrt(sum(w * w for w in query_weights.values()))
+    squared = {term: (math.log(total / (count + 1)) + 1.0) ** 2 for term, count in frequency.items()}
+    unseen = (math.log(total) + 1.0) ** 2
+    query_squared = {term: squared.get(term, unseen) for term in query}
+    query_norm = math.sqrt(sum(query_squared.values()))
     scored = []
     for doc_id, terms in parsed:
-        shared = [term for term in terms if term in query_weights]
-        if not shared:
+        dot = sum(query_squared[term] for term in terms if term in query_squared)
+        if not dot:
             continue
-        dot = sum(query_weights[term] ** 2 for term in shared)
-        norm = math.sqrt(sum(weight(term) ** 2 for term in terms))
+        norm = math.sqrt(sum(squared[term] for term in terms))
         score = dot / (query_norm * norm)
         if score >= threshold:
             scored.append((doc_id, score))
@@ -412,12 +409,11 @@ class Card:
     revision: int
 
 
-def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *, counts: dict[int, int] | None = None,
+def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *,
                viewer: str | None = None) -> list[IssueSummary]:
     repo = IssueRepository(session)
     ids = [issue.id for issue in issues]
     tags = repo.tags_of(ids)
-    counts = counts if counts is not None else repo.vote_counts(ids)
     authors = [issue.author_id for issue in issues if issue.author_id and issue.credit == Credit.NAMED]
     members = MemberRepository(session).many(team_id, authors)
     voted = repo.voted_on(viewer, ids) if viewer else set()
@@ -426,7 +422,7 @@ def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *, count
         shown = attribution(issue, members)
         out.append(IssueSummary(
             id=issue.id, number=issue.number, title=issue.title, detail=issue.detail,
-            tags=tuple(tags.get(issue.id, [])), plus_ones=counts.get(issue.id, 0), status=issue.status,
+            tags=tuple(tags.get(issue.id, [])), plus_ones=issue.plus_ones, status=issue.status,
             attribution=shown, created_at=issue.created_at, closed_at=issue.closed_at, resolution=issue.resolution,
             channel_id=issue.channel_id, message_ts=issue.message_ts,
             source_permalink=issue.source_permalink if shown.credit == Credit.NAMED else None,
@@ -475,8 +471,7 @@ def top_issues(session: Session, team_id: str, *, limit: int = 5, status: str = 
                viewer: str | None = None) -> list[IssueSummary]:
     """The issues with most +1s (newest first among equals)."""
     rows, _total = IssueRepository(session).page(team_id, tag=None, status=status, order="top", offset=0, limit=limit)
-    return _summaries(session, team_id, [issue for issue, _ in rows],
-                      counts={issue.id: count for issue, count in rows}, viewer=viewer)
+    return _summaries(session, team_id, rows, viewer=viewer)
 
 
 def similar(session: Session, team_id: str, text: str, *, tags: Iterable[str] = (), limit: int = 3,
@@ -550,8 +545,7 @@ def list_page(session: Session, team_id: str, query: ListQuery, *, viewer: str |
         query = ListQuery(query.tag, query.order, query.status, pages)
         rows, total = repo.page(team_id, tag=query.tag, status=query.status, order=query.order,
                                 offset=(query.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    items = _summaries(session, team_id, [issue for issue, _ in rows],
-                       counts={issue.id: count for issue, count in rows}, viewer=viewer)
+    items = _summaries(session, team_id, rows, viewer=viewer)
     return Page(query=query, items=items, total=total, pages=pages)
 
 

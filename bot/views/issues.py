@@ -203,7 +203,9 @@ def issue_modal(
     theme_tags = [theme.tag for theme in STARTER_THEMES]
     commissioner_tags = {theme.tag for theme in COMMISSIONERS}
     extra_room = MAX_SELECT_OPTIONS - len(theme_tags)
-    used = [tag for tag in used_tags if tag not in theme_tags and tag not in commissioner_tags][:extra_room]
+    candidates = [tag for tag in used_tags if tag not in theme_tags and tag not in commissioner_tags]
+    # The issue's own tags first, so they show as chosen however many tags the group uses.
+    used = sorted(candidates, key=lambda tag: tag not in prefill.tags)[:extra_room]
     offered = set(theme_tags) | set(used)
     chosen_themes = [tag for tag in prefill.tags if tag in offered]
     chosen_commissioners = [tag for tag in prefill.tags if tag in commissioner_tags]

@@ -55,6 +55,9 @@ class Issue(Base):
     # The card in the group's channel; `revision` counts changes, `card_revision` is the one shown.
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # How many IssueVote rows it has; kept in the same transaction as every vote added or removed,
+    # so that sorting by support needs no aggregate over all votes.
+    plus_ones: Mapped[int] = mapped_column(default=0)
     revision: Mapped[int] = mapped_column(default=1)
     card_revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
@@ -67,6 +70,7 @@ class Issue(Base):
         CheckConstraint("credit IN ('named', 'organisation', 'anonymous', 'pending')", name="credit_known"),
         CheckConstraint("status IN ('open', 'closed')", name="status_known"),
         CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("plus_ones >= 0", name="plus_ones_not_negative"),
         Index("ix_issues_team_status_created", "team_id", "status", "created_at"),
         Index("ix_issues_team_author", "team_id", "author_id"),
     )

@@ -669,3 +669,58 @@ def test_a_deleted_card_is_no_longer_updated(bot: BotUnderTest) -> None:
     assert issue_row(bot, 1).message_ts is None
     say(bot, "+1 1", user="UADMIN")
     assert len(bot.fake.calls_to("chat.update")) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# What other areas build on, and odds and ends
+# ---------------------------------------------------------------------------------------------
+
+
+def test_another_area_opens_the_form_prefilled_and_finds_the_issue_it_made(bot: BotUnderTest) -> None:
+    """How the prompts area turns an answer into an issue: its own origin, the answerer's credit."""
+    from bot.services import issues
+    from bot.services.issues import Credit, IssuePrefill
+    from handlers.issues import open_issue_form
+
+    use_channel(bot)
+    prefill = IssuePrefill(title="Commissioners never visit our services",
+                           detail="Answer to: what could a commissioner do differently?",
+                           credit=Credit.ANONYMOUS, origin="prompt-answer:7", author_id="UBEN")
+    open_issue_form(bot.runtime, bot.runtime.client, trigger_id=bot.slack.new_trigger_id(), team_id=TEAM_ID,
+                    user_id="UADMIN", prefill=prefill)
+    form = bot.fake.calls_to("views.open")[-1].json("view")
+    assert not any(b.get("block_id") == "issue_credit" for b in form["blocks"])
+    assert "Credited as <@UBEN> chose: anonymous" in json.dumps(form["blocks"])
+    submit(bot, form, user="UADMIN", title="Commissioners never visit our services",
+           detail="Answer to: what could a commissioner do differently?")
+    with bot.runtime.db.unit_of_work() as session:
+        made = issues.created_from(session, TEAM_ID, "prompt-answer:7")
+    assert made is not None and made.number == 1 and made.attribution.line() == "Raised anonymously"
+    stored = issue_row(bot, 1)
+    assert (stored.author_id, stored.logged_by, stored.credit) == ("UBEN", "UADMIN", "anonymous")
+    assert bot.fake.messages("UBEN") == [], "their choice was made already; nobody asks again"
+    confirmation = bot.fake.messages("UADMIN")[-1]["text"]
+    assert "Added *#1*" in confirmation, "without a response URL the confirmation comes by DM"
+
+
+def test_a_tag_slack_turned_into_a_channel_link_keeps_its_name(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    say(bot, "Our group's own channel is a tag too <#CGROUP|>")
+    assert "#wg-commissioning" in card_text(cards(bot)[0])
+
+
+def test_tags_lists_the_themes_and_the_tags_in_use(bot: BotUnderTest) -> None:
+    say(bot, "Rural travel is never funded #rural #contract-length")
+    text = said(say(bot, "tags"))
+    assert "#lead-provider-model — Lead provider model (0)" in text
+    assert "#contract-length — Contract length (1)" in text and "#rural (1)" in text
+
+
+def test_an_issue_is_logged_even_when_its_message_has_no_permalink(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    message = bot.fake.add_message("CGROUP", "Invoices are paid 90 days late", user="UALICE")
+    form = log_message(bot, message, user="UALICE")
+    bot.fake.fail_next("chat.getPermalink", error="channel_not_found")
+    submit(bot, form, title="Invoices are paid 90 days late", credit="named")
+    stored = issue_row(bot, 1)
+    assert stored.source_permalink is None and stored.source_ts == message["ts"]

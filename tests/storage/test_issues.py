@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.services import issues
@@ -85,8 +85,17 @@ def test_plus_ones_at_the_same_moment_are_all_counted_once(db: Database) -> None
 
     assert run_together(10, plus_one) == []
     with db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(IssueVote)) == 10
         assert issues.card(session, T1, issue.id).summary.plus_ones == 10
         assert session.get(Issue, issue.id).revision == 11
+
+    def take_back(i: int) -> None:
+        with db.unit_of_work() as session:
+            issues.toggle_plus_one(session, T1, issue.id, f"U{i:07d}", now=NOW)
+
+    assert run_together(10, take_back) == []
+    with db.unit_of_work() as session:
+        assert session.get(Issue, issue.id).plus_ones == 0
 
 
 def test_a_double_click_toggles_and_never_counts_twice(db: Database) -> None:
@@ -161,3 +170,20 @@ def test_a_logged_message_credits_its_writer_only_when_they_say(db: Database) ->
     with db.unit_of_work() as session:
         shown = issues.card(session, T1, issue.id).summary
         assert shown.attribution.line() == "Raised by UBEN" and shown.source_permalink == "https://x/p12"
+
+
+def test_forgetting_a_member_takes_their_plus_ones_off_the_counts(db: Database) -> None:
+    from bot.services.issues_export import forget_member
+
+    first, second = add(db, "One issue"), add(db, "Another issue", author="UBEN")
+    with db.unit_of_work() as session:
+        for issue in (first, second):
+            issues.toggle_plus_one(session, T1, issue.id, "UALICE", now=NOW)
+            issues.toggle_plus_one(session, T1, issue.id, "UBEN", now=NOW)
+    with db.unit_of_work() as session:
+        forget_member(session, T1, "UALICE")
+    with db.unit_of_work() as session:
+        assert [session.get(Issue, i.id).plus_ones for i in (first, second)] == [1, 1]
+        assert set(session.scalars(select(IssueVote.user_id))) == {"UBEN"}
+        stored = session.get(Issue, first.id)
+        assert (stored.author_id, stored.credit) == (None, "anonymous")
