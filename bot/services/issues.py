@@ -151,6 +151,9 @@ class IssueDraft:
     organisation: str | None = None
 
 
+_QUOTED_START = re.compile(r'^["“”](.+?)["“”](.*)$', re.DOTALL)
+
+
 def parse_one_line(text: str) -> IssueDraft:
     """`/issue <text> #tag #tag`: the text is the issue, every #word a tag.
 
@@ -159,10 +162,10 @@ def parse_one_line(text: str) -> IssueDraft:
     of it as the detail, so nothing typed is lost.
     """
     plain = unslack(text).strip()
-    if len(plain) >= 2 and plain[0] in "\"“" and (plain.count('"') + plain.count("“") + plain.count("”")) >= 2:
-        # A quoted start lets an issue begin with a word such as "close" or "list".
-        end = min((i for i in (plain.find('"', 1), plain.find("”", 1), plain.find("“", 1)) if i > 0), default=-1)
-        plain = (plain[1:end] + plain[end + 1 :]).strip() if end > 0 else plain
+    # A quoted start lets an issue begin with a word such as "close" or "list".
+    quoted = _QUOTED_START.match(plain)
+    if quoted:
+        plain = (quoted.group(1) + quoted.group(2)).strip()
     tokens = plain.split()
     tags = [token.rstrip(_TRAILING_PUNCTUATION) for token in tokens if _is_tag_token(token)]
     while tokens and _is_tag_token(tokens[-1]):
@@ -572,7 +575,7 @@ _EVENT_TEXT = {
     "untagged": "removed tags",
     "closed": "closed it",
     "reopened": "reopened it",
-    "credited": "chose how the author is credited",
+    "credited": "chose how they are credited",
 }
 
 

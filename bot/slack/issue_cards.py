@@ -34,6 +34,20 @@ class Posted:
     problem: str | None  # a sentence for the person who added it, when it was not posted
 
 
+def publish_new_issue(runtime: Runtime, team_id: str, issue_id: int) -> Posted:
+    """After an issue is added: post its card, and ask a logged message's author how to credit them.
+
+    A Slack failure is logged and reported in `Posted.problem`; the issue is already safe.
+    """
+    try:
+        posted = post_card(runtime, team_id, issue_id)
+    except (SlackApiError, OSError):
+        logger.exception("Could not post issue %s's card", issue_id)
+        posted = Posted(None, view.COULD_NOT_POST)
+    ask_author_for_credit(runtime, team_id, issue_id)
+    return posted
+
+
 def post_card(runtime: Runtime, team_id: str, issue_id: int) -> Posted:
     """Post a new issue's card in the group's channel, once, however often this is called."""
     with runtime.db.unit_of_work() as session:
@@ -121,7 +135,7 @@ def ask_author_for_credit(runtime: Runtime, team_id: str, issue_id: int) -> None
     text, blocks = view.credit_question(summary, logged_by=logged_by, organisation=organisation)
     try:
         runtime.sender.dm(team_id, f"issue-credit:{issue_id}", user_id=author_id, text=text, blocks=blocks)
-    except SlackApiError as error:
+    except (SlackApiError, OSError) as error:
         # A deactivated account or a bot cannot be asked; the issue simply stays unnamed.
-        logger.warning("Could not ask %s how to credit issue %s: %s", author_id, issue_id,
-                       error.response.get("error"))
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else repr(error)
+        logger.warning("Could not ask %s how to credit issue %s: %s", author_id, issue_id, reason)

@@ -350,6 +350,10 @@ NO_CHANNEL = ("It isn't posted anywhere yet because the group has no channel: a 
               "with `/convene settings channel #channel`. It is in `/issue list` meanwhile.")
 
 
+COULD_NOT_POST = ("Slack would not let me post it in the group's channel just now, but it is safe in the "
+                  "register (`/issue list`).")
+
+
 def not_in_channel(channel_id: str) -> str:
     return (f"I couldn't post it in <#{channel_id}> because I'm not in that channel: please `/invite @Convene` "
             "there. It is safe in the register (`/issue list`).")

@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 COMMANDS = ("/issue",)
 SHORTCUTS = (issue_views.SHORTCUT_CALLBACK,)
 
-SUBCOMMANDS = ("help", "list", "show", "tag", "untag", "close", "reopen", "edit", "export", "tags", "+1", "plus1")
 _CHANNEL_LINK_WITHOUT_NAME = re.compile(r"<#([CG][A-Z0-9]+)\|?>")
 
 
@@ -64,8 +63,8 @@ def open_issue_form(runtime: Runtime, client: WebClient, *, trigger_id: str, tea
         if prefill.title and prefill.issue_id is None:
             similar = issues.similar(session, team_id, prefill.title, tags=prefill.tags, viewer=user_id)
         voted = {item.id for item in similar if item.voted}
-    form = issue_views.issue_modal(prefill, user_id=user_id, used_tags=used, similar=similar, similar_shown=bool(similar),
-                            voted=voted)
+    form = issue_views.issue_modal(prefill, user_id=user_id, used_tags=used, similar=similar,
+                                   similar_shown=bool(similar), voted=voted)
     client.views_open(trigger_id=trigger_id, view=form)
 
 
@@ -108,7 +107,6 @@ class IssueHandlers:
                 route(command, sub.rest, respond, client)
 
     def _open_form(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
-        self.rt.directory.ensure(command["team_id"], command["user_id"])
         open_issue_form(self.rt, client, trigger_id=command["trigger_id"], team_id=command["team_id"],
                         user_id=command["user_id"], prefill=IssuePrefill(response_url=command.get("response_url")))
 
@@ -145,8 +143,7 @@ class IssueHandlers:
 
     def _announce_new(self, team_id: str, issue_id: int, tell: Callable[[str], Any]) -> None:
         """Post the card, ask a message's author how to credit them, and tell whoever added it."""
-        posted = issue_cards.post_card(self.rt, team_id, issue_id)
-        issue_cards.ask_author_for_credit(self.rt, team_id, issue_id)
+        posted = issue_cards.publish_new_issue(self.rt, team_id, issue_id)
         with self.rt.db.unit_of_work() as session:
             summary = issues.summary(session, team_id, issues.get_by_id(session, team_id, issue_id))
         tell(issue_views.added_text(summary, posted_in=posted.channel_id, problem=posted.problem))
@@ -318,6 +315,8 @@ class IssueHandlers:
             source = Source(source.channel_id, source.ts, _permalink(client, source))
         if author_id != user_id:
             draft = replace(draft, credit=prefill.credit or Credit.PENDING)
+        # Their names are shown on the card (if they chose so), so know them first.
+        self.rt.directory.ensure_many(team_id, list(dict.fromkeys([author_id, user_id])))
         with self.rt.db.unit_of_work() as session:
             issue = issues.create_issue(session, team_id, draft, author_id=author_id, logged_by=user_id,
                                         now=self.rt.clock(), source=source, origin=prefill.origin)
@@ -338,9 +337,12 @@ class IssueHandlers:
         def tell(text: str) -> None:
             if response_url:
                 try:
-                    WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
-                    return
-                except Exception:
+                    sent = WebhookClient(response_url).send(text=text, response_type="ephemeral",
+                                                            replace_original=False)
+                    if sent.status_code == 200:
+                        return
+                    logger.warning("The response URL answered %s; sending a DM instead", sent.status_code)
+                except OSError:
                     logger.exception("Could not answer on the response URL; sending a DM instead")
             client.chat_postMessage(channel=open_dm(client, user_id), text=text)
 
@@ -360,7 +362,6 @@ class IssueHandlers:
             if existing is not None:
                 raise issues.AlreadyLogged(existing.number)
             human = message.get("user") if not message.get("bot_id") and message.get("subtype") != "bot_message" else None
-            self.rt.directory.ensure_many(team_id, [user_id] + ([human] if human else []))
             prefill = issues.prefill_from_message(
                 message.get("text") or "", origin=origin, author_id=human if human != user_id else None,
                 source=Source(channel_id, ts), response_url=shortcut.get("response_url"),
@@ -451,16 +452,16 @@ class IssueHandlers:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "recording how an author wants to be credited"):
             data = issue_views.read_value(action.get("value", ""))
-            credit = Credit(data.get("c", ""))
-            if credit not in issues.CREDIT_CHOICES:
+            choices = {choice.value: choice for choice in issues.CREDIT_CHOICES}
+            if data.get("c") not in choices:
                 raise InvalidInput("That is not a way to be credited.")
+            credit = choices[data["c"]]
             issue_id = int(data.get("i", 0))
             with self.rt.db.unit_of_work() as session:
                 issue = issues.choose_credit(session, team_id, issue_id, user_id, credit, now=self.rt.clock())
                 number, organisation = issue.number, issue.organisation
             issue_cards.update_card(self.rt, team_id, issue_id)
             respond(text=issue_views.credit_answered(number, credit, organisation), replace_original=True)
-
 
 
 _FIELD_BLOCKS = {

@@ -724,3 +724,11 @@ def test_an_issue_is_logged_even_when_its_message_has_no_permalink(bot: BotUnder
     submit(bot, form, title="Invoices are paid 90 days late", credit="named")
     stored = issue_row(bot, 1)
     assert stored.source_permalink is None and stored.source_ts == message["ts"]
+
+
+def test_when_slack_fails_to_post_the_card_the_issue_is_kept_and_they_are_told(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    bot.fake.fail_next("chat.postMessage", error="internal_error")
+    reply = say(bot, "Commissioners cancel meetings at a day's notice")
+    assert "Added *#1*" in reply["text"] and "safe in the register" in reply["text"]
+    assert issue_row(bot, 1).message_ts is None
