@@ -161,7 +161,6 @@ def measure_end_to_end(db: Database, runs: int) -> None:
             return run
 
         replies = lambda: len(fake.calls_to("response_url"))  # noqa: E731
-        files = lambda: len(fake.files)  # noqa: E731
 
         def until(count: Callable[[], int]) -> Callable[[], bool]:
             target = count() + 1

@@ -199,7 +199,7 @@ class IssueHandlers:
             issue_id = issue.id
         issue_cards.update_card(self.rt, team_id, issue_id)
         if removed:
-            ephemeral(respond, f"Removed " + " ".join(f"#{t}" for t in removed) + f" from issue #{number}.")
+            ephemeral(respond, "Removed " + " ".join(f"#{t}" for t in removed) + f" from issue #{number}.")
         else:
             ephemeral(respond, f"Issue #{number} had none of those tags.")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storage.models import Issue, IssueVote, Member, Workspace
+from storage.models import Issue, IssueVote, Member
 from storage.repositories.workspaces import WorkspaceRepository
 from tests.harness.bot import TEAM_ID, BotUnderTest
 from tests.harness.signed import view_state
