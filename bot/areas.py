@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.home import HomeSection
-from bot.services import availability, volunteering
+from sqlalchemy.orm import Session
+
+from bot.home import HomeContext, HomeSection
+from bot.services import availability, issues, issues_export, volunteering
 from bot.services.digest import DigestSectionSource, away_next_week
 from bot.services.personal_data import Exporter, Forgetter, export_profile
+from bot.views import issues as issue_views
+from bot.views.blocks import Block
+
+
+def top_open_issues(session: Session, ctx: HomeContext) -> list[Block]:
+    return issue_views.home_section(issues.top_issues(session, ctx.team_id, limit=5, viewer=ctx.user_id))
+
 
 HOME_SECTIONS: list[HomeSection] = [
     availability.home_section,
+    top_open_issues,
     volunteering.home_section,
 ]
 
@@ -23,12 +33,14 @@ PERSONAL_DATA_EXPORTERS: list[Exporter] = [
     export_profile,
     availability.export_personal_data,
     volunteering.export_personal_data,
+    issues_export.export_personal_data,
 ]
 
 # Run before the member's profile is deleted; anonymise what must outlive the member.
 PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
     ("Availability", availability.forget_personal_data),
     ("Volunteering", volunteering.forget_personal_data),
+    ("Issues", issues_export.forget_member),
 ]
 
 # The weekly digest's sections, in order; an area with nothing to report returns None.

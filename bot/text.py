@@ -103,3 +103,35 @@ def channel_id_from(token: str) -> str | None:
     token = token.strip()
     match = _CHANNEL_MENTION.match(token) or _BARE_CHANNEL_ID.match(token)
     return match.group(1) if match else None
+
+
+_SLACK_TOKEN = re.compile(r"<([^<>]*)>")
+
+
+def unslack(text: str) -> str:
+    """Slack's formatted text (a message, or an escaped slash command) as the person wrote it.
+
+    `<@U1|sam>` → `@sam`, `<#C1|general>` → `#general`, `<!here>` → `@here`,
+    `<https://x.org|x>` → `x (https://x.org)`, and `&amp;`, `&lt;`, `&gt;` → `&`, `<`, `>`.
+    The result is plain text: escape it again before it goes back into mrkdwn.
+    """
+
+    def plain(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            special = target[1:].split("^", 1)[0]
+            if special.startswith("date"):
+                return label or ""
+            if special.startswith("subteam"):
+                return label or "@group"
+            return "@" + (label or special)
+        if label and label != target:
+            return f"{label} ({target.removeprefix('mailto:')})"
+        return target.removeprefix("mailto:")
+
+    return _SLACK_TOKEN.sub(plain, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.jobs import digest, housekeeping
+from bot.jobs import digest, housekeeping, issues
 from bot.scheduler import WAKE_INTERVAL_SECONDS, Jobs
 
 
@@ -11,3 +11,4 @@ def install(jobs: Jobs) -> None:
     jobs.every("housekeeping:wake", housekeeping.wake, WAKE_INTERVAL_SECONDS)
     jobs.every("housekeeping:prune-events", housekeeping.prune_processed_events, 3600)
     jobs.every("digest:catch-up", digest.catch_up, 600)
+    jobs.every("issues:refresh-cards", issues.refresh_stale_cards, 60)

@@ -3,6 +3,7 @@
 from storage.models.availability import AvailabilityProfile, WeeklySlot
 from storage.models.base import Base, UTCDateTime
 from storage.models.digest import DigestRun, DigestSettings
+from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.volunteering import VolunteerCall, VolunteerResponse
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
@@ -15,6 +16,11 @@ __all__ = [
     "DigestRun",
     "DigestSettings",
     "Dispatch",
+    "Issue",
+    "IssueCounter",
+    "IssueEvent",
+    "IssueTag",
+    "IssueVote",
     "Member",
     "ProcessedEvent",
     "UTCDateTime",

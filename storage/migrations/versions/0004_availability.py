@@ -1,7 +1,7 @@
 """Availability and volunteering: weekly patterns, hours a month, calls for volunteers and the answers.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-24 19:35:44.719883
 """
 
@@ -14,7 +14,7 @@ import storage.models.base
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

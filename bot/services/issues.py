@@ -1,0 +1,898 @@
+"""The register of commissioning issues: adding, +1s, tags, closing, finding similar ones.
+
+Every issue is numbered per workspace, tagged with normalised tags, and credited as its author
+chose: by name, by organisation only, or anonymously. Who raised an anonymous issue never leaves
+this module: everything it hands out carries an `Attribution` that already respects the choice.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
+from bot.services.members import is_coordinator
+from bot.text import truncate, unslack
+from storage.models import Issue, Member
+from storage.repositories.issues import IssueRepository
+from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
+
+TITLE_MAX = 150
+TITLE_MIN = 3
+DETAIL_MAX = 3000
+RESOLUTION_MAX = 1000
+ORGANISATION_MAX = 200
+TAG_MAX = 40
+TAGS_PER_ISSUE = 10
+PAGE_SIZE = 10
+
+ADD_EXAMPLE = "/issue Lead providers pass on risk but not the money #lead-provider-model #nhs"
+
+
+class Credit(StrEnum):
+    NAMED = "named"
+    ORGANISATION = "organisation"
+    ANONYMOUS = "anonymous"
+    # Logged from someone else's message; they have not yet said how to be credited.
+    PENDING = "pending"
+
+
+CREDIT_CHOICES = (Credit.NAMED, Credit.ORGANISATION, Credit.ANONYMOUS)
+
+
+@dataclass(frozen=True)
+class Theme:
+    tag: str
+    label: str
+
+
+# The themes the working group cares about; offered in the form whether used yet or not.
+STARTER_THEMES: tuple[Theme, ...] = (
+    Theme("lead-provider-model", "Lead provider model"),
+    Theme("collaboratives-and-consortia", "Collaboratives and consortia"),
+    Theme("contract-length", "Contract length"),
+    Theme("payment-by-results", "Payment by results"),
+    Theme("monitoring-and-reporting-burden", "Monitoring and reporting burden"),
+    Theme("social-value", "Social value"),
+    Theme("relationships-with-commissioners", "Relationships with commissioners"),
+    Theme("evidence-of-impact", "Evidence of impact"),
+    Theme("procurement-process", "Procurement process"),
+)
+
+COMMISSIONERS: tuple[Theme, ...] = (
+    Theme("local-authority", "Local authority"),
+    Theme("nhs", "NHS"),
+    Theme("other-commissioner", "Other commissioner"),
+)
+
+# Short forms people type for the starter tags.
+TAG_ALIASES = {
+    "lead-provider": "lead-provider-model",
+    "lead-providers": "lead-provider-model",
+    "pbr": "payment-by-results",
+    "consortia": "collaboratives-and-consortia",
+    "consortium": "collaboratives-and-consortia",
+    "collaboratives": "collaboratives-and-consortia",
+    "procurement": "procurement-process",
+    "monitoring": "monitoring-and-reporting-burden",
+    "la": "local-authority",
+    "council": "local-authority",
+    "councils": "local-authority",
+    "local-authorities": "local-authority",
+}
+
+
+def label_of(tag: str) -> str:
+    """How a tag reads in a list: the starter themes' own names, otherwise the tag itself."""
+    for theme in STARTER_THEMES + COMMISSIONERS:
+        if theme.tag == tag:
+            return theme.label
+    return tag
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading what people type
+# ---------------------------------------------------------------------------------------------
+
+_TAG_CHARS = re.compile(r"[^\w-]+")
+_DASHES = re.compile(r"-{2,}")
+_TRAILING_PUNCTUATION = ",.;:!?)]}\"'”’"
+
+
+def normalise_tag(raw: str) -> str:
+    """`#Lead Provider_Model` → `lead-provider-model`. InvalidInput when nothing usable is left."""
+    tag = raw.strip().lstrip("#").strip().lower()
+    tag = re.sub(r"[\s_]+", "-", tag)
+    tag = _DASHES.sub("-", _TAG_CHARS.sub("", tag)).strip("-")
+    tag = TAG_ALIASES.get(tag, tag)
+    if not tag or not any(char.isalpha() for char in tag):
+        raise InvalidInput(f"“{truncate(raw.strip(), 40)}” is not a tag I can use: a tag needs a letter in it.",
+                           example="/issue tag 12 #contract-length")
+    if len(tag) > TAG_MAX:
+        raise InvalidInput(f"The tag “{truncate(tag, 50)}” is too long: keep tags under {TAG_MAX} characters.",
+                           example="/issue tag 12 #social-value")
+    return tag
+
+
+def normalise_tags(raws: Iterable[str]) -> list[str]:
+    """Normalised, without repeats, in the order given."""
+    tags = list(dict.fromkeys(normalise_tag(raw) for raw in raws if raw.strip().lstrip("#").strip()))
+    if len(tags) > TAGS_PER_ISSUE:
+        raise InvalidInput(f"An issue can have at most {TAGS_PER_ISSUE} tags; that was {len(tags)}.")
+    return tags
+
+
+def split_tag_text(text: str) -> list[str]:
+    """`#a #b, c` → the raw tags in a free-text tags field (commas or spaces between them)."""
+    return [part for part in re.split(r"[\s,;]+", unslack(text or "")) if part.strip("#")]
+
+
+def _is_tag_token(token: str) -> bool:
+    word = token.rstrip(_TRAILING_PUNCTUATION)
+    return len(word) > 1 and word.startswith("#") and any(char.isalpha() for char in word)
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    """What someone wants to add, before it has a number."""
+
+    title: str
+    detail: str = ""
+    tags: tuple[str, ...] = ()
+    credit: Credit = Credit.NAMED
+    organisation: str | None = None
+
+
+_QUOTED_START = re.compile(r'^["“”](.+?)["“”](.*)$', re.DOTALL)
+
+
+def parse_one_line(text: str) -> IssueDraft:
+    """`/issue <text> #tag #tag`: the text is the issue, every #word a tag.
+
+    Tags at the end are taken off the text; a #word inside a sentence stays in it and is a tag
+    too. Text longer than a title keeps its first sentence (or its start) as the title and all
+    of it as the detail, so nothing typed is lost.
+    """
+    plain = unslack(text).strip()
+    # A quoted start lets an issue begin with a word such as "close" or "list".
+    quoted = _QUOTED_START.match(plain)
+    if quoted:
+        plain = (quoted.group(1) + quoted.group(2)).strip()
+    tokens = plain.split()
+    tags = [token.rstrip(_TRAILING_PUNCTUATION) for token in tokens if _is_tag_token(token)]
+    while tokens and _is_tag_token(tokens[-1]):
+        tokens.pop()
+    body = " ".join(tokens).strip()
+    if not body:
+        raise InvalidInput("Say what the issue is before its tags.", example=ADD_EXAMPLE)
+    title, detail = split_title(body)
+    return IssueDraft(title=title, detail=detail, tags=tuple(normalise_tags(tags)))
+
+
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+|$)")
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A title that fits, and the detail (the whole text when it had to be shortened)."""
+    text = " ".join(text.split())
+    if len(text) <= TITLE_MAX:
+        return text, ""
+    sentence = _FIRST_SENTENCE.match(text)
+    if sentence and TITLE_MIN <= len(sentence.group(1)) <= TITLE_MAX:
+        return sentence.group(1), text[sentence.end() :].strip()
+    cut = text[: TITLE_MAX - 1]
+    if " " in cut[TITLE_MAX // 2 :]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:-") + "…", text
+
+
+def validate_draft(draft: IssueDraft) -> IssueDraft:
+    """The draft tidied, or InvalidInput naming what is wrong (nothing is stored)."""
+    title = " ".join(draft.title.split())
+    detail = draft.detail.strip()
+    if len(title) < TITLE_MIN:
+        raise InvalidInput("An issue needs a title of a few words.", example=ADD_EXAMPLE)
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(f"The title is {len(title)} characters; keep it to {TITLE_MAX} and put the rest in the detail.",
+                           example="/issue (alone, to open the form with a detail box)")
+    if len(detail) > DETAIL_MAX:
+        raise InvalidInput(f"That is {len(detail):,} characters; an issue holds up to {DETAIL_MAX:,}. "
+                           "Please shorten it (a link to a document works well).")
+    organisation = " ".join((draft.organisation or "").split()) or None
+    if organisation and len(organisation) > ORGANISATION_MAX:
+        raise InvalidInput(f"Keep the organisation's name under {ORGANISATION_MAX} characters.")
+    if draft.credit == Credit.ORGANISATION and not organisation:
+        raise InvalidInput("To be credited by organisation only, say which organisation.")
+    tags = tuple(normalise_tags(draft.tags))
+    return IssueDraft(title=title, detail=detail, tags=tags, credit=draft.credit, organisation=organisation)
+
+
+def draft_from_form(*, title: str, detail: str, chosen_tags: Iterable[str], other_tags: str,
+                    credit: Credit, organisation: str | None) -> tuple[IssueDraft | None, dict[str, str]]:
+    """The form's answers as a draft, or the problems keyed by field (title, detail, tags, organisation)."""
+    errors: dict[str, str] = {}
+    tags: list[str] = []
+    try:
+        tags = normalise_tags([*chosen_tags, *split_tag_text(other_tags)])
+    except InvalidInput as problem:
+        errors["tags"] = problem.message
+    draft = IssueDraft(title=title or "", detail=detail or "", tags=tuple(tags), credit=credit,
+                       organisation=organisation)
+    for field_name, check in (("title", _check_title), ("detail", _check_detail),
+                              ("organisation", _check_organisation)):
+        try:
+            check(draft)
+        except InvalidInput as problem:
+            errors[field_name] = problem.message
+    if errors:
+        return None, errors
+    return validate_draft(draft), {}
+
+
+def _check_title(draft: IssueDraft) -> None:
+    validate_draft(IssueDraft(title=draft.title))
+
+
+def _check_detail(draft: IssueDraft) -> None:
+    validate_draft(IssueDraft(title="a title", detail=draft.detail))
+
+
+def _check_organisation(draft: IssueDraft) -> None:
+    validate_draft(IssueDraft(title="a title", credit=draft.credit, organisation=draft.organisation))
+
+
+def parse_number(text: str, *, doing: str) -> int:
+    """`12` or `#12` → 12; InvalidInput otherwise."""
+    word = text.strip().lstrip("#")
+    if not word.isdigit() or int(word) <= 0:
+        raise InvalidInput(f"Which issue? Give its number to {doing}.", example=f"/issue {doing} 12")
+    return int(word)
+
+
+# ---------------------------------------------------------------------------------------------
+# Similar issues: a cosine over title words weighted by rarity, quick enough for thousands
+# ---------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+STOPWORDS = frozenset(
+    "a about above after again against all also am an and any are as at be because been before being below "
+    "between both but by can could did do does doing down during each few for from further get gets got had has "
+    "have having he her here hers him his how i if in into is it its itself just me more most my no nor not now "
+    "of off on once only or other our ours out over own same she should so some such than that the their them "
+    "then there these they this those through to too under until up very was we were what when where which "
+    "while who whom why will with would you your yours us".split()
+)
+
+
+def stem(word: str) -> str:
+    """A rough English stem, enough for "contracts" to meet "contract"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def terms_of(text: str) -> set[str]:
+    words = (word.replace("’", "'").lower() for word in _WORD.findall(text))
+    return {stem(word) for word in words if word not in STOPWORDS and len(word) > 1}
+
+
+def issue_terms(title: str, tags: Iterable[str]) -> str:
+    """What `Issue.terms` holds: title words and tag words, stemmed, space-separated."""
+    words = terms_of(title) | terms_of(" ".join(tag.replace("-", " ") for tag in tags))
+    return " ".join(sorted(words))
+
+
+SIMILARITY_THRESHOLD = 0.3
+
+
+def rank_similar(query: set[str], documents: Sequence[tuple[int, str]], *, limit: int,
+                 exclude: int | None = None, threshold: float = SIMILARITY_THRESHOLD) -> list[tuple[int, float]]:
+    """(id, score) of the documents most like `query`, best first, above `threshold`."""
+    if not query:
+        return []
+    parsed = [(doc_id, terms.split()) for doc_id, terms in documents if doc_id != exclude and terms]
+    frequency: Counter[str] = Counter()
+    for _doc_id, terms in parsed:
+        frequency.update(terms)
+    total = len(parsed) + 1
+    squared = {term: (math.log(total / (count + 1)) + 1.0) ** 2 for term, count in frequency.items()}
+    unseen = (math.log(total) + 1.0) ** 2
+    query_squared = {term: squared.get(term, unseen) for term in query}
+    query_norm = math.sqrt(sum(query_squared.values()))
+    scored = []
+    for doc_id, terms in parsed:
+        dot = sum(query_squared[term] for term in terms if term in query_squared)
+        if not dot:
+            continue
+        norm = math.sqrt(sum(squared[term] for term in terms))
+        score = dot / (query_norm * norm)
+        if score >= threshold:
+            scored.append((doc_id, score))
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return scored[:limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# What may be shown about who raised an issue
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who raised an issue, as far as the credit they chose lets anyone see."""
+
+    credit: Credit
+    name: str | None = None
+    organisation: str | None = None
+
+    def line(self) -> str:
+        """Plain text (escape before mrkdwn): "Raised by Sam Jones (Riverside Trust)"."""
+        if self.credit == Credit.NAMED and self.name:
+            return f"Raised by {self.name}" + (f" ({self.organisation})" if self.organisation else "")
+        if self.credit == Credit.ORGANISATION and self.organisation:
+            return f"Raised by a member from {self.organisation}"
+        if self.credit == Credit.PENDING:
+            return "Logged from a message; its author has not yet said how to be credited"
+        return "Raised anonymously"
+
+
+def full_name(member: Member | None, user_id: str) -> str:
+    """A member's name as an evidence pack would print it."""
+    if member is None:
+        return user_id
+    return member.real_name or member.label
+
+
+def attribution(issue: Issue, members: dict[str, Member]) -> Attribution:
+    credit = Credit(issue.credit)
+    if credit == Credit.NAMED and issue.author_id:
+        name = full_name(members.get(issue.author_id), issue.author_id)
+        return Attribution(credit, name=name, organisation=issue.organisation)
+    if credit == Credit.ORGANISATION:
+        return Attribution(credit, organisation=issue.organisation)
+    if credit == Credit.NAMED:  # the author was forgotten
+        return Attribution(Credit.ANONYMOUS)
+    return Attribution(credit)
+
+
+def is_author(issue: Issue, user_id: str) -> bool:
+    """The person credited, or whoever logged it for them."""
+    return user_id in (issue.author_id, issue.logged_by)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the rest of Convene reads
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    """An issue as anyone may see it."""
+
+    id: int
+    number: int
+    title: str
+    detail: str
+    tags: tuple[str, ...]
+    plus_ones: int
+    status: str
+    attribution: Attribution
+    created_at: datetime
+    closed_at: datetime | None = None
+    resolution: str | None = None
+    channel_id: str | None = None
+    message_ts: str | None = None
+    source_permalink: str | None = None  # shown only when the author is named
+    voted: bool = False  # whether the member looking has +1'd it
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class Card:
+    """An issue's card in the group's channel, at one revision."""
+
+    summary: IssueSummary
+    revision: int
+
+
+def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *,
+               viewer: str | None = None) -> list[IssueSummary]:
+    repo = IssueRepository(session)
+    ids = [issue.id for issue in issues]
+    tags = repo.tags_of(ids)
+    authors = [issue.author_id for issue in issues if issue.author_id and issue.credit == Credit.NAMED]
+    members = MemberRepository(session).many(team_id, authors)
+    voted = repo.voted_on(viewer, ids) if viewer else set()
+    out = []
+    for issue in issues:
+        shown = attribution(issue, members)
+        out.append(IssueSummary(
+            id=issue.id, number=issue.number, title=issue.title, detail=issue.detail,
+            tags=tuple(tags.get(issue.id, [])), plus_ones=issue.plus_ones, status=issue.status,
+            attribution=shown, created_at=issue.created_at, closed_at=issue.closed_at, resolution=issue.resolution,
+            channel_id=issue.channel_id, message_ts=issue.message_ts,
+            source_permalink=issue.source_permalink if shown.credit == Credit.NAMED else None,
+            voted=issue.id in voted,
+        ))
+    return out
+
+
+def summary(session: Session, team_id: str, issue: Issue, *, viewer: str | None = None) -> IssueSummary:
+    return _summaries(session, team_id, [issue], viewer=viewer)[0]
+
+
+def card(session: Session, team_id: str, issue_id: int) -> Card | None:
+    issue = IssueRepository(session).by_id(team_id, issue_id)
+    if issue is None:
+        return None
+    return Card(summary(session, team_id, issue), issue.revision)
+
+
+def get(session: Session, team_id: str, number: int) -> Issue:
+    issue = IssueRepository(session).by_number(team_id, number)
+    if issue is None:
+        raise NotFound(f"There is no issue #{number}. `/issue list` shows the register.", example="/issue list")
+    return issue
+
+
+def get_by_id(session: Session, team_id: str, issue_id: int) -> Issue:
+    issue = IssueRepository(session).by_id(team_id, issue_id)
+    if issue is None:
+        raise NotFound("That issue is no longer in the register.")
+    return issue
+
+
+def created_from(session: Session, team_id: str, origin: str) -> IssueSummary | None:
+    """The issue made from `origin` (a message, a prompt's answer…), if there is one."""
+    issue = IssueRepository(session).by_origin(team_id, origin)
+    return summary(session, team_id, issue) if issue else None
+
+
+def new_issues(session: Session, team_id: str, *, since: datetime, until: datetime) -> list[IssueSummary]:
+    """Issues added in [since, until), oldest first (for the weekly digest)."""
+    return _summaries(session, team_id, IssueRepository(session).created_between(team_id, since, until))
+
+
+def top_issues(session: Session, team_id: str, *, limit: int = 5, status: str = "open",
+               viewer: str | None = None) -> list[IssueSummary]:
+    """The issues with most +1s (newest first among equals)."""
+    rows, _total = IssueRepository(session).page(team_id, tag=None, status=status, order="top", offset=0, limit=limit)
+    return _summaries(session, team_id, rows, viewer=viewer)
+
+
+def similar(session: Session, team_id: str, text: str, *, tags: Iterable[str] = (), limit: int = 3,
+            exclude: int | None = None, viewer: str | None = None) -> list[IssueSummary]:
+    """Issues already in the register that read like `text`, best first."""
+    repo = IssueRepository(session)
+    query = set(issue_terms(text, tags).split())
+    ranked = rank_similar(query, repo.similarity_rows(team_id), limit=limit, exclude=exclude)
+    by_id = {issue.id: issue for issue in repo.many([issue_id for issue_id, _ in ranked])}
+    return _summaries(session, team_id, [by_id[issue_id] for issue_id, _ in ranked if issue_id in by_id],
+                      viewer=viewer)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    tag: str | None = None
+    order: str = "new"  # new | top | old
+    status: str = "open"  # open | closed | all
+    page: int = 1
+
+
+def parse_list_query(text: str) -> ListQuery:
+    """`[#tag] [new|top|old] [open|closed|all] [page N]`, in any order."""
+    tag, order, status, page = None, "new", "open", 1
+    words = unslack(text).split()
+    index = 0
+    while index < len(words):
+        word = words[index].lower().rstrip(",")
+        if word.startswith("#"):
+            if tag is not None:
+                raise InvalidInput("List one tag at a time.", example="/issue list #contract-length top")
+            tag = normalise_tag(word)
+        elif word in ("new", "newest", "latest", "recent"):
+            order = "new"
+        elif word in ("top", "popular", "most"):
+            order = "top"
+        elif word in ("old", "oldest"):
+            order = "old"
+        elif word in ("open", "closed", "all"):
+            status = word
+        elif word == "page" and index + 1 < len(words) and words[index + 1].isdigit():
+            page = max(1, int(words[index + 1]))
+            index += 1
+        elif word.isdigit():
+            page = max(1, int(word))
+        else:
+            raise InvalidInput(f"I don't know “{truncate(words[index], 30)}” in a list. Tags start with #.",
+                               example="/issue list #contract-length top")
+        index += 1
+    return ListQuery(tag=tag, order=order, status=status, page=page)
+
+
+@dataclass(frozen=True)
+class Page:
+    query: ListQuery
+    items: list[IssueSummary]
+    total: int
+    pages: int
+
+    @property
+    def first_index(self) -> int:
+        return (self.query.page - 1) * PAGE_SIZE + 1
+
+
+def list_page(session: Session, team_id: str, query: ListQuery, *, viewer: str | None = None) -> Page:
+    repo = IssueRepository(session)
+    rows, total = repo.page(team_id, tag=query.tag, status=query.status, order=query.order,
+                            offset=(query.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if query.page > pages and total:
+        query = ListQuery(query.tag, query.order, query.status, pages)
+        rows, total = repo.page(team_id, tag=query.tag, status=query.status, order=query.order,
+                                offset=(query.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    items = _summaries(session, team_id, rows, viewer=viewer)
+    return Page(query=query, items=items, total=total, pages=pages)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    who: str  # plain text: a name, "the author", "a former member"
+    what: str  # plain text
+
+
+@dataclass(frozen=True)
+class IssueDetails:
+    summary: IssueSummary
+    voters: list[str]  # names
+    history: list[HistoryLine]
+    viewer_is_author: bool
+    viewer_may_change: bool  # close, reopen, untag: the author or a coordinator
+
+
+_EVENT_TEXT = {
+    "created": "added it",
+    "edited": "edited it",
+    "tagged": "tagged it",
+    "untagged": "removed tags",
+    "closed": "closed it",
+    "reopened": "reopened it",
+    "credited": "chose how they are credited",
+}
+
+
+def details(session: Session, team_id: str, number: int, *, viewer: str, viewer_is_coordinator: bool) -> IssueDetails:
+    repo = IssueRepository(session)
+    issue = get(session, team_id, number)
+    shown = summary(session, team_id, issue, viewer=viewer)
+    voter_ids = [user_id for user_id, _ in repo.voters(issue.id)]
+    events = repo.events(issue.id)
+    members = MemberRepository(session).many(team_id, voter_ids + [e.actor_id for e in events if e.actor_id])
+    hidden_author = issue.credit != Credit.NAMED
+
+    def who(actor_id: str | None) -> str:
+        if actor_id is None:
+            return "A former member"
+        if hidden_author and actor_id == issue.author_id:
+            return "The author"
+        return full_name(members.get(actor_id), actor_id)
+
+    history = []
+    for event in events:
+        what = _EVENT_TEXT.get(event.kind, event.kind)
+        if event.detail and event.kind in ("tagged", "untagged"):
+            what += ": " + " ".join(f"#{tag}" for tag in event.detail.split())
+        elif event.detail and event.kind == "closed":
+            what += ": " + event.detail
+        elif event.detail and event.kind == "created":
+            what += " " + event.detail
+        history.append(HistoryLine(event.at, who(event.actor_id), what))
+    names = [full_name(members.get(user_id), user_id) for user_id in voter_ids]
+    return IssueDetails(
+        summary=shown, voters=names, history=history,
+        viewer_is_author=is_author(issue, viewer),
+        viewer_may_change=viewer_is_coordinator or is_author(issue, viewer),
+    )
+
+
+def tag_suggestions(session: Session, team_id: str, *, limit: int = 60) -> list[str]:
+    """Tags already used in this group that are not starter themes or commissioner types."""
+    fixed = {theme.tag for theme in STARTER_THEMES + COMMISSIONERS}
+    return [tag for tag, _ in IssueRepository(session).tag_usage(team_id, limit=limit + len(fixed)) if tag not in fixed][:limit]
+
+
+def tags_in_use(session: Session, team_id: str) -> list[tuple[str, int]]:
+    return IssueRepository(session).tag_usage(team_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Changing the register
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """The Slack message an issue was logged from."""
+
+    channel_id: str
+    ts: str
+    permalink: str | None = None
+
+
+class AlreadyLogged(UserFacingError):
+    """Something (a message, an answer) already became an issue."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"That is already issue #{number} in the register. `/issue show {number}` shows it.")
+        self.number = number
+
+
+def create_issue(
+    session: Session,
+    team_id: str,
+    draft: IssueDraft,
+    *,
+    author_id: str | None,
+    now: datetime,
+    logged_by: str | None = None,
+    source: Source | None = None,
+    origin: str | None = None,
+) -> Issue:
+    """Add an issue from any source: a command, the form, a message, a prompt's answer.
+
+    `author_id` is who is credited (for a message, the person who wrote it); `logged_by` is who
+    added it when that is someone else. `origin` names what it was made from, once: a second
+    issue from the same origin raises AlreadyLogged. Nothing is stored when the draft is invalid.
+    """
+    draft = validate_draft(draft)
+    repo = IssueRepository(session)
+    if origin is not None and (existing := repo.by_origin(team_id, origin)) is not None:
+        raise AlreadyLogged(existing.number)
+    if author_id is not None and logged_by == author_id:
+        logged_by = None
+    organisation = draft.organisation
+    if organisation is None and author_id and draft.credit in (Credit.NAMED, Credit.ORGANISATION):
+        member = MemberRepository(session).get(team_id, author_id)
+        organisation = member.organisation if member else None
+    WorkspaceRepository(session).get_or_create(team_id, now=now)
+    try:
+        with session.begin_nested():
+            issue = repo.add(Issue(
+                team_id=team_id, number=repo.allocate_number(team_id), title=draft.title, detail=draft.detail,
+                credit=draft.credit.value, author_id=author_id, logged_by=logged_by, organisation=organisation,
+                status="open", source_channel_id=source.channel_id if source else None,
+                source_ts=source.ts if source else None, source_permalink=source.permalink if source else None,
+                origin=origin, terms=issue_terms(draft.title, draft.tags), revision=1, card_revision=0,
+                created_at=now, updated_at=now,
+            ))
+    except IntegrityError:
+        # Two submissions of the same origin raced; the other one won.
+        existing = repo.by_origin(team_id, origin) if origin else None
+        if existing is None:
+            raise
+        raise AlreadyLogged(existing.number) from None
+    repo.add_tags(issue, draft.tags)
+    how = "from a Slack message" if source else ""
+    repo.add_event(issue, "created", actor_id=logged_by or author_id, now=now, detail=how)
+    return issue
+
+
+def _require_changer(session: Session, issue: Issue, user_id: str, configured: Iterable[str], doing: str) -> None:
+    if is_author(issue, user_id) or is_coordinator(session, issue.team_id, user_id, configured=configured):
+        return
+    raise NotAllowed(f"Only whoever raised issue #{issue.number} or a coordinator can {doing} it.")
+
+
+@dataclass(frozen=True)
+class PlusOne:
+    issue_id: int
+    number: int
+    added: bool  # False: the +1 was taken back
+    count: int
+
+
+def toggle_plus_one(session: Session, team_id: str, issue_id: int, user_id: str, *, now: datetime,
+                    only_add: bool = False) -> PlusOne:
+    """+1 an issue, or take the +1 back if it was there (unless `only_add`). One per member, by constraint."""
+    repo = IssueRepository(session)
+    issue = get_by_id(session, team_id, issue_id)
+    if issue.status != "open":
+        raise NotAllowed(f"Issue #{issue.number} is closed, so its +1s are settled.")
+    added = repo.add_vote(issue, user_id, now=now)
+    if added or not only_add:
+        if not added:
+            repo.remove_vote(issue, user_id)
+        repo.bump(issue.id, now=now)
+    count = repo.vote_counts([issue.id])[issue.id]
+    return PlusOne(issue.id, issue.number, added, count)
+
+
+def tag(session: Session, team_id: str, number: int, raw_tags: Iterable[str], *, actor_id: str,
+        now: datetime) -> tuple[Issue, list[str]]:
+    """Anyone may add tags; returns the issue and the tags that were new to it."""
+    tags = normalise_tags(raw_tags)
+    if not tags:
+        raise InvalidInput("Which tags? Start each with #.", example=f"/issue tag {number} #contract-length")
+    repo = IssueRepository(session)
+    issue = get(session, team_id, number)
+    existing = repo.tags_of([issue.id])[issue.id]
+    if len(set(existing) | set(tags)) > TAGS_PER_ISSUE:
+        raise InvalidInput(f"Issue #{number} would have more than {TAGS_PER_ISSUE} tags.",
+                           example=f"/issue untag {number} #{existing[0]}" if existing else None)
+    added = repo.add_tags(issue, tags)
+    if added:
+        _retagged(repo, issue, now)
+        repo.add_event(issue, "tagged", actor_id=actor_id, now=now, detail=" ".join(added))
+    return issue, added
+
+
+def untag(session: Session, team_id: str, number: int, raw_tags: Iterable[str], *, actor_id: str, now: datetime,
+          configured_coordinators: Iterable[str]) -> tuple[Issue, list[str]]:
+    tags = normalise_tags(raw_tags)
+    if not tags:
+        raise InvalidInput("Which tags? Start each with #.", example=f"/issue untag {number} #contract-length")
+    repo = IssueRepository(session)
+    issue = get(session, team_id, number)
+    _require_changer(session, issue, actor_id, configured_coordinators, "untag")
+    removed = repo.remove_tags(issue, tags)
+    if removed:
+        _retagged(repo, issue, now)
+        repo.add_event(issue, "untagged", actor_id=actor_id, now=now, detail=" ".join(removed))
+    return issue, removed
+
+
+def _retagged(repo: IssueRepository, issue: Issue, now: datetime) -> None:
+    issue.terms = issue_terms(issue.title, repo.tags_of([issue.id])[issue.id])
+    repo.bump(issue.id, now=now)
+
+
+def close(session: Session, team_id: str, number: int, resolution: str, *, actor_id: str, now: datetime,
+          configured_coordinators: Iterable[str]) -> Issue:
+    resolution = unslack(resolution).strip()
+    if not resolution:
+        raise InvalidInput("Say how it was resolved, so the register remembers.",
+                           example=f"/issue close {number} Raised with the ICB; they will review contract lengths")
+    if len(resolution) > RESOLUTION_MAX:
+        raise InvalidInput(f"Keep the resolution under {RESOLUTION_MAX:,} characters (it is {len(resolution):,}).")
+    repo = IssueRepository(session)
+    issue = get(session, team_id, number)
+    _require_changer(session, issue, actor_id, configured_coordinators, "close")
+    if issue.status == "closed":
+        raise InvalidInput(f"Issue #{number} is already closed. `/issue reopen {number}` opens it again.")
+    issue.status, issue.resolution, issue.closed_by, issue.closed_at = "closed", resolution, actor_id, now
+    repo.bump(issue.id, now=now)
+    repo.add_event(issue, "closed", actor_id=actor_id, now=now, detail=resolution)
+    return issue
+
+
+def reopen(session: Session, team_id: str, number: int, *, actor_id: str, now: datetime,
+           configured_coordinators: Iterable[str]) -> Issue:
+    repo = IssueRepository(session)
+    issue = get(session, team_id, number)
+    _require_changer(session, issue, actor_id, configured_coordinators, "reopen")
+    if issue.status == "open":
+        raise InvalidInput(f"Issue #{number} is already open.")
+    issue.status, issue.resolution, issue.closed_by, issue.closed_at = "open", None, None, None
+    repo.bump(issue.id, now=now)
+    repo.add_event(issue, "reopened", actor_id=actor_id, now=now)
+    return issue
+
+
+def edit(session: Session, team_id: str, issue_id: int, draft: IssueDraft, *, actor_id: str, now: datetime) -> Issue:
+    """The author's own changes: title, detail, tags and (for the person credited) their credit."""
+    draft = validate_draft(draft)
+    repo = IssueRepository(session)
+    issue = get_by_id(session, team_id, issue_id)
+    if not is_author(issue, actor_id):
+        raise NotAllowed(f"Only whoever raised issue #{issue.number} can edit it.")
+    issue.title, issue.detail = draft.title, draft.detail
+    if actor_id == issue.author_id and draft.credit != Credit.PENDING:
+        issue.credit = draft.credit.value
+        issue.organisation = draft.organisation
+    current = set(repo.tags_of([issue.id])[issue.id])
+    repo.remove_tags(issue, current - set(draft.tags))
+    repo.add_tags(issue, [t for t in draft.tags if t not in current])
+    issue.terms = issue_terms(issue.title, draft.tags)
+    repo.bump(issue.id, now=now)
+    repo.add_event(issue, "edited", actor_id=actor_id, now=now)
+    return issue
+
+
+def choose_credit(session: Session, team_id: str, issue_id: int, user_id: str, credit: Credit, *,
+                  now: datetime) -> Issue:
+    """The author of a logged message says how they want to be credited."""
+    issue = get_by_id(session, team_id, issue_id)
+    if issue.author_id != user_id:
+        raise NotAllowed("Only the person who wrote that message can choose how they are credited.")
+    organisation = issue.organisation
+    if credit == Credit.ORGANISATION:
+        member = MemberRepository(session).get(team_id, user_id)
+        organisation = organisation or (member.organisation if member else None)
+        if not organisation:
+            raise InvalidInput(f"Convene doesn't know your organisation yet. `/issue edit {issue.number}` lets you "
+                               "type it and choose organisation-only credit.")
+    elif credit == Credit.NAMED:
+        member = MemberRepository(session).get(team_id, user_id)
+        organisation = organisation or (member.organisation if member else None)
+    issue.credit, issue.organisation = credit.value, organisation if credit != Credit.ANONYMOUS else None
+    repo = IssueRepository(session)
+    repo.bump(issue.id, now=now)
+    repo.add_event(issue, "credited", actor_id=user_id, now=now)
+    return issue
+
+
+def needs_credit_answer(issue: Issue) -> bool:
+    return issue.credit == Credit.PENDING and issue.author_id is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# The form (modal), shared with other areas: an answer to a prompt becomes an issue this way
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuePrefill:
+    """What the issue form opens with.
+
+    `origin` names what the issue is made from ("prompt-answer:42"); `created_from(origin)`
+    later finds the issue, and a second issue from the same origin is refused. `author_id` is
+    the person to credit when it is not the one filling in the form: with `credit` given, that
+    choice stands (they made it already); without, they are asked by DM.
+    """
+
+    title: str = ""
+    detail: str = ""
+    tags: tuple[str, ...] = ()
+    credit: Credit | None = None
+    organisation: str | None = None
+    origin: str | None = None
+    author_id: str | None = None
+    source: Source | None = None
+    issue_id: int | None = None  # editing this issue
+    response_url: str | None = None  # where to confirm, when opened from a command or shortcut
+    extra: dict[str, str] = field(default_factory=dict)  # round-tripped for the caller
+
+
+def prefill_from_message(text: str, *, origin: str, author_id: str | None, source: Source,
+                         response_url: str | None) -> IssuePrefill:
+    """The form for a Slack message: its first line as the title, all of it as the detail."""
+    plain = unslack(text or "").strip()
+    first_line = next((line.strip() for line in plain.splitlines() if line.strip()), "")
+    title, _rest = split_title(first_line)
+    detail = plain if plain != title else ""
+    return IssuePrefill(title=title, detail=truncate(detail, DETAIL_MAX), origin=origin, author_id=author_id,
+                        source=source, response_url=response_url)
+
+
+def prefill_for_edit(session: Session, team_id: str, number: int, user_id: str) -> IssuePrefill:
+    issue = get(session, team_id, number)
+    if not is_author(issue, user_id):
+        raise NotAllowed(f"Only whoever raised issue #{number} can edit it. Anyone can add tags: "
+                         f"`/issue tag {number} #tag`.")
+    tags = IssueRepository(session).tags_of([issue.id])[issue.id]
+    credit = Credit(issue.credit) if issue.author_id == user_id else None
+    return IssuePrefill(title=issue.title, detail=issue.detail, tags=tuple(tags), credit=credit,
+                        organisation=issue.organisation, author_id=issue.author_id, issue_id=issue.id)
+
+
+def organisation_of(session: Session, team_id: str, user_id: str) -> str | None:
+    member = MemberRepository(session).get(team_id, user_id)
+    return member.organisation if member else None

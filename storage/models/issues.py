@@ -1,0 +1,138 @@
+"""The register of commissioning issues: issues, their tags, +1s, history and numbering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+CREDITS = ("named", "organisation", "anonymous", "pending")
+STATUSES = ("open", "closed")
+
+
+class Issue(Base):
+    """One commissioning issue, numbered per workspace.
+
+    `author_id` is the person credited (who raised it, or who wrote the message it was logged
+    from); `logged_by` is who added it when that was someone else. Whether the author is shown
+    is decided by `credit`: an anonymous author is stored only so that their own edits and
+    `/convene forget-me` work, and is never shown.
+    """
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    credit: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str | None] = mapped_column(String(32))
+    logged_by: Mapped[str | None] = mapped_column(String(32))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None]
+    # The Slack message it was logged from, if any.
+    source_channel_id: Mapped[str | None] = mapped_column(String(32))
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    source_permalink: Mapped[str | None] = mapped_column(String(1000))
+    # What it was made from ("message:C1:123.45", "prompt-answer:42"…): one issue per origin.
+    origin: Mapped[str | None] = mapped_column(String(200))
+    # Words of title and detail, normalised, for finding similar issues quickly.
+    terms: Mapped[str] = mapped_column(Text, default="")
+    # The card in the group's channel; `revision` counts changes, `card_revision` is the one shown.
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # How many IssueVote rows it has; kept in the same transaction as every vote added or removed,
+    # so that sorting by support needs no aggregate over all votes.
+    plus_ones: Mapped[int] = mapped_column(default=0)
+    revision: Mapped[int] = mapped_column(default=1)
+    card_revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
+        UniqueConstraint("team_id", "number"),
+        UniqueConstraint("team_id", "origin"),
+        CheckConstraint("credit IN ('named', 'organisation', 'anonymous', 'pending')", name="credit_known"),
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("plus_ones >= 0", name="plus_ones_not_negative"),
+        Index("ix_issues_team_status_created", "team_id", "status", "created_at"),
+        Index("ix_issues_team_author", "team_id", "author_id"),
+    )
+
+
+class IssueTag(Base):
+    """A normalised tag (`lead-provider-model`, `nhs`) on an issue."""
+
+    __tablename__ = "issue_tags"
+
+    issue_id: Mapped[int] = mapped_column(primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (
+        ForeignKeyConstraint(["issue_id"], ["issues.id"], ondelete="CASCADE"),
+        Index("ix_issue_tags_team_tag", "team_id", "tag"),
+    )
+
+
+class IssueVote(Base):
+    """A member's +1 on an issue: at most one per member per issue."""
+
+    __tablename__ = "issue_votes"
+
+    issue_id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["issue_id"], ["issues.id"], ondelete="CASCADE"),
+        Index("ix_issue_votes_team_user", "team_id", "user_id"),
+    )
+
+
+class IssueEvent(Base):
+    """A line of an issue's history: created, edited, tagged, closed, reopened, credited."""
+
+    __tablename__ = "issue_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    issue_id: Mapped[int]
+    at: Mapped[datetime]
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        ForeignKeyConstraint(["issue_id"], ["issues.id"], ondelete="CASCADE"),
+        Index("ix_issue_events_issue_at", "issue_id", "at"),
+        Index("ix_issue_events_team_actor", "team_id", "actor_id"),
+    )
+
+
+class IssueCounter(Base):
+    """The last issue number given out in a workspace; incremented under a row lock."""
+
+    __tablename__ = "issue_counters"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),)
