@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.jobs import housekeeping
+from bot.jobs import housekeeping, polls
 from bot.scheduler import WAKE_INTERVAL_SECONDS, Jobs
 
 
@@ -10,3 +10,4 @@ def install(jobs: Jobs) -> None:
     """Add (or refresh) the standing jobs; safe to call at every start."""
     jobs.every("housekeeping:wake", housekeeping.wake, WAKE_INTERVAL_SECONDS)
     jobs.every("housekeeping:prune-events", housekeeping.prune_processed_events, 3600)
+    jobs.every("polls:repair-messages", polls.refresh_unrendered, polls.SWEEP_SECONDS)

@@ -2,6 +2,7 @@
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.ledger import Dispatch, ProcessedEvent
+from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
 __all__ = [
@@ -10,6 +11,10 @@ __all__ = [
     "Coordinator",
     "Dispatch",
     "Member",
+    "Poll",
+    "PollInvitee",
+    "PollOption",
+    "PollVote",
     "ProcessedEvent",
     "UTCDateTime",
     "Workspace",

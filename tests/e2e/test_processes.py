@@ -119,8 +119,8 @@ def web_process(tmp_path: Path, db: Database, fake: FakeSlack) -> Iterator[str]:
                 with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                     if response.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
-                pass
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass  # gunicorn listens before its workers have booted; a slow boot reads as a timeout
             if process.poll() is not None or time.monotonic() > deadline:
                 output = process.stdout.read() if process.stdout else ""
                 pytest.fail(f"`python -m bot web` did not come up:\n{output}")

@@ -26,6 +26,9 @@ TEAM_ID = "T0CONVENE"
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clicks arrive at once;
+    # gunicorn listens with 2048.
+    request_queue_size = 256
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -84,7 +87,9 @@ def start_bot(database_url: str, fake: FakeSlack, *, clock: ManualClock | None =
     jobs.bind(runtime)
     wsgi = ConveneWSGI(build_app(runtime, http=True), runtime.db)
     server = make_server("127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="bot-http", daemon=True)
+    # A short poll interval keeps stop() (and so each test's teardown) fast.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="bot-http",
+                              daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     return BotUnderTest(
