@@ -200,7 +200,12 @@ def discard_unposted(session: Session, team_id: str, poll_id: int) -> None:
 
 
 def add_invitees(session: Session, team_id: str, poll_id: int, user_ids: Iterable[str]) -> int:
-    return PollRepository(session).add_invitees(team_id, poll_id, user_ids)
+    """Remember who is asked to answer; the message's "N of M answered" changes when anyone is new."""
+    repo = PollRepository(session)
+    added = repo.add_invitees(team_id, poll_id, user_ids)
+    if added:
+        repo.touch([poll_id])
+    return added
 
 
 # Reading and tallying ---------------------------------------------------------------------------
@@ -398,7 +403,6 @@ def record_vote(
     else:
         vote.choice = choice
         vote.changed_at = now
-    repo.add_invitees(team_id, poll_id, [user_id])
     poll.revision += 1
     poll.updated_at = now
     return VoteResult(True, choice, option.label, poll.revision, poll.hide_votes or poll.anonymous)
@@ -534,7 +538,7 @@ def reminder_recipients(session: Session, team_id: str, poll_id: int, audience: 
     if poll is None or not poll.is_open:
         return []
     audience = list(dict.fromkeys(audience))
-    repo.add_invitees(team_id, poll_id, audience)
+    add_invitees(session, team_id, poll_id, audience)
     voted = repo.voter_ids(poll_id)
     return present(session, team_id, [user_id for user_id in audience if user_id not in voted], at=now, home=home)
 

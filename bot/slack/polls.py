@@ -2,19 +2,21 @@
 
 Keeping a message in step under a burst of clicks
 -------------------------------------------------
-Every vote commits first and then asks for a refresh. `UpdateCoalescer` keeps at most one
-refresh running per poll in this process: a request that arrives while one runs only marks the
-poll dirty, and the running refresh goes round again, re-reading the database, once the current
-`chat.update` has finished. Fifty clicks in a second therefore cost a handful of updates, spaced at
-least `spacing` seconds apart, and the last update always starts after the last vote committed.
+Every vote commits first (bumping the poll's `revision` in the same transaction) and then asks
+`PollRefresher` for a refresh. Per poll and per process, `UpdateCoalescer` keeps at most one
+refresh running: a request that arrives meanwhile only marks the poll dirty, and the running
+refresh goes round once more, re-reading the database, after the current `chat.update` has
+finished and at least `UPDATE_SPACING_SECONDS` after the previous round began. Fifty clicks in a
+second therefore cost two or three updates, and the last round always starts after the last
+vote committed.
 
-Several web workers each coalesce their own clicks, so a burst spread over N workers may cost up
-to N times the updates, and their updates may reach Slack out of order. Each vote also bumps the
-poll's `revision` in the database; `PollMessages.refresh` renders a revision, updates Slack, and
-renders again if the revision moved meanwhile. Whoever's update lands last has therefore
-re-checked the database after it, so the message ends on the database's tally whichever worker
-finished last. A refresh that failed (a crash, Slack down) leaves `rendered_revision` behind and
-the clock's sweep (`bot.jobs.polls.refresh_unrendered`) repairs the message later.
+Several gunicorn workers each coalesce only their own clicks: a burst spread over N workers may
+cost up to N times the updates, and their updates may reach Slack out of order. So every round
+compares the revision it rendered with the database's after its update has landed, and goes
+round again if they differ. Whichever update lands last, its worker has re-checked the database
+after it, so the message ends on the database's tally. A round that failed (Slack down, a crash)
+leaves `rendered_revision` behind `revision`, and the clock's sweep
+(`bot.jobs.polls.refresh_unrendered`) repairs the message once the poll has been quiet a minute.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ logger = logging.getLogger(__name__)
 # Slack asks apps to keep to about one message write per second per channel; a poll under a burst of
 # clicks is updated at most this often.
 UPDATE_SPACING_SECONDS = 1.0
-# A refresh goes round again while the revision keeps moving; past this many rounds it stops and
-# leaves the rest to the next click or to the clock's sweep.
+# `refresh` goes round again while the revision keeps moving; past this many rounds it stops and
+# leaves the rest to the next change or to the clock's sweep.
 MAX_ROUNDS = 50
 GONE = ("message_not_found", "channel_not_found", "is_archived", "cant_update_message")
 
@@ -89,30 +91,41 @@ class PollMessages:
             PollRepository(session).mark_rendered(poll_id, state.revision)
         return ts
 
+    def update(self, team_id: str, poll_id: int) -> int | None:
+        """Render the poll as the database has it now into its message; the revision shown, or None
+        when there is no message to update (the poll or its message is gone)."""
+        state = self.fresh_state(team_id, poll_id)
+        if state is None or state.message_ts is None:
+            return None
+        text, blocks = views.poll_message(state)
+        try:
+            self.client.chat_update(channel=state.channel_id, ts=state.message_ts, text=text, blocks=blocks)
+        except SlackApiError as error:
+            if error.response.get("error") in GONE:
+                logger.warning("Poll %s's message is gone (%s); not updating it", poll_id, error.response.get("error"))
+                return None
+            raise
+        with self.db.unit_of_work() as session:
+            PollRepository(session).mark_rendered(poll_id, state.revision)
+        return state.revision
+
+    def revision(self, poll_id: int) -> int | None:
+        with self.db.unit_of_work() as session:
+            return PollRepository(session).revision(poll_id)
+
     def refresh(self, team_id: str, poll_id: int) -> int:
-        """Update the poll's message until it shows the latest revision; returns how many updates it took."""
-        updates = 0
-        for _ in range(MAX_ROUNDS):
-            state = self.fresh_state(team_id, poll_id)
-            if state is None or state.message_ts is None:
-                return updates
-            text, blocks = views.poll_message(state)
-            try:
-                self.client.chat_update(channel=state.channel_id, ts=state.message_ts, text=text, blocks=blocks)
-            except SlackApiError as error:
-                if error.response.get("error") in GONE:
-                    logger.warning("Poll %s's message is gone (%s); not updating it", poll_id, error.response.get("error"))
-                    return updates
-                raise
-            updates += 1
-            with self.db.unit_of_work() as session:
-                repo = PollRepository(session)
-                repo.mark_rendered(poll_id, state.revision)
-                latest = repo.revision(poll_id)
-            if latest is None or latest == state.revision:
-                return updates
+        """Update the message until it shows the latest revision; returns how many updates it took.
+
+        For jobs and one-off changes; clicks go through `UpdateCoalescer`, which spaces the rounds.
+        """
+        for round_ in range(1, MAX_ROUNDS + 1):
+            shown = self.update(team_id, poll_id)
+            if shown is None:
+                return round_ - 1
+            if self.revision(poll_id) in (None, shown):
+                return round_
         logger.warning("Poll %s kept changing while its message was updated; the next refresh will catch up", poll_id)
-        return updates
+        return MAX_ROUNDS
 
     def permalink(self, channel_id: str, message_ts: str | None) -> str | None:
         if not message_ts:
@@ -152,6 +165,39 @@ class PollMessages:
 class _Pending:
     dirty: bool = True
     last_started: float = field(default=float("-inf"))
+
+
+class PollRefresher:
+    """Refreshes poll messages after clicks: coalesced per poll, spaced out, never behind the database.
+
+    One round renders the poll and updates its message. If the revision moved during the update
+    (a vote in this or another worker), it asks for another round, which the coalescer runs after
+    the spacing. A round finds nothing to do when this process's last update already showed the
+    current revision: any other process whose older render landed later re-checks on its own.
+    """
+
+    def __init__(self, messages: PollMessages, executor: Executor, *, spacing: float = UPDATE_SPACING_SECONDS,
+                 sleep: Sleep = time.sleep) -> None:
+        self.messages = messages
+        self.coalescer = UpdateCoalescer(executor, self._round, spacing=spacing, sleep=sleep)
+        self._shown: dict[tuple[str, int], int] = {}
+
+    def request(self, team_id: str, poll_id: int) -> None:
+        """Refresh the poll's message after everything committed so far."""
+        self.coalescer.request((team_id, poll_id))
+
+    def _round(self, key: tuple[str, int]) -> None:
+        team_id, poll_id = key
+        current = self.messages.revision(poll_id)
+        if current is None or self._shown.get(key) == current:
+            return
+        shown = self.messages.update(team_id, poll_id)
+        if shown is None:
+            self._shown.pop(key, None)
+            return
+        self._shown[key] = shown
+        if self.messages.revision(poll_id) not in (None, shown):
+            self.coalescer.request(key)
 
 
 class UpdateCoalescer:

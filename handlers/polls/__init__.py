@@ -20,7 +20,7 @@ from bot.services.errors import InvalidInput, NotFound, UserFacingError
 from bot.services.members import is_coordinator, member_zone, workspace_zone
 from bot.services.poll_dates import parse_deadline
 from bot.slack.messages import open_dm
-from bot.slack.polls import UPDATE_SPACING_SECONDS, PollMessages, UpdateCoalescer
+from bot.slack.polls import UPDATE_SPACING_SECONDS, PollMessages, PollRefresher
 from bot.text import escape, subcommand, truncate
 from bot.views import help as help_view
 from bot.views import polls as views
@@ -75,12 +75,9 @@ class PollHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.messages = PollMessages(runtime.client, runtime.db, runtime.directory, runtime.sender, runtime.clock)
-        # One refresh at a time per poll in this process; see bot.slack.polls.
-        self.refresher = UpdateCoalescer(runtime.executor, self._refresh, spacing=UPDATE_SPACING_SECONDS,
-                                         sleep=runtime.sleep)
-
-    def _refresh(self, key: tuple[str, int]) -> None:
-        self.messages.refresh(*key)
+        # One refresh at a time per poll in this process, spaced out; see bot.slack.polls.
+        self.refresher = PollRefresher(self.messages, runtime.executor, spacing=UPDATE_SPACING_SECONDS,
+                                       sleep=runtime.sleep)
 
     # Who is asking
     def _zone(self, team_id: str, member: Member | None) -> ZoneInfo:
@@ -172,7 +169,7 @@ class PollHandlers:
         else:
             with self.rt.db.unit_of_work() as session:
                 polls.add_invitees(session, team_id, poll_id, audience)
-            self.refresher.request((team_id, poll_id))  # "N of M answered" now knows M
+            self.refresher.request(team_id, poll_id)  # "N of M answered" now knows M
         return poll_id
 
     # The create modal
@@ -226,7 +223,7 @@ class PollHandlers:
             with self.rt.db.unit_of_work() as session:
                 result = polls.record_vote(session, team_id, key[0], key[1], user_id, choice, now=self.rt.clock())
             if result.changed:
-                self.refresher.request((team_id, key[0]))
+                self.refresher.request(team_id, key[0])
                 if result.private:
                     ephemeral(respond, f"Noted: *{polls.CHOICE_LABELS[choice]}* for {result.option_label}. "
                                        "*My votes* shows all your answers.")
@@ -258,7 +255,7 @@ class PollHandlers:
                     result = polls.record_vote(session, team_id, poll_id, option_id, user_id, choice,
                                                now=self.rt.clock())
                 if result.changed:
-                    self.refresher.request((team_id, poll_id))
+                    self.refresher.request(team_id, poll_id)
                     note = f":white_check_mark: Saved: {polls.CHOICE_LABELS[choice]} for {result.option_label}."
             except UserFacingError as error:
                 note = f":warning: {error}"
@@ -293,7 +290,7 @@ class PollHandlers:
             poll_jobs.cancel_deadline(self.rt.jobs, poll_id)
             if state is not None and state.status == "closed" and state.options:
                 client.views_open(trigger_id=body["trigger_id"], view=views.choose_final_modal(state, zone=zone))
-            self.refresher.request((team_id, poll_id))
+            self.refresher.request(team_id, poll_id)
 
     def choose(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                client: WebClient) -> None:
@@ -324,7 +321,7 @@ class PollHandlers:
         ack()
         with telling(tell, "announcing a poll's final date"):
             poll_jobs.cancel_deadline(self.rt.jobs, poll_id)
-            self.refresher.request((team_id, poll_id))
+            self.refresher.request(team_id, poll_id)
             if changed:
                 self.messages.announce_decision(team_id, poll_id)
                 with self.rt.db.unit_of_work() as session:
@@ -363,7 +360,7 @@ class PollHandlers:
         ack()
         with telling(self._dm_teller(client, user_id), "reopening a poll"):
             poll_jobs.plan_deadline(self.rt.jobs, team_id, poll_id, deadline=deadline, remind_at=remind_at)
-            self.refresher.request((team_id, poll_id))
+            self.refresher.request(team_id, poll_id)
 
     def delete(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                client: WebClient) -> None:

@@ -109,10 +109,10 @@ class PollVote(Base):
 
 
 class PollInvitee(Base):
-    """A member expected to answer: in the poll's channel when it was posted or reminded, or a voter.
+    """A member expected to answer: in the poll's channel when it was posted or reminded.
 
     Lets the App Home list the polls waiting for someone without asking Slack who is in which
-    channel, and gives response rates a denominator.
+    channel, and gives response rates a denominator (with the voters, who may have joined since).
     """
 
     __tablename__ = "poll_invitees"

@@ -20,7 +20,7 @@ from tests.e2e.polls_helpers import (
     poll_message,
     rendered,
 )
-from tests.harness.bot import BotUnderTest
+from tests.harness.bot import BotUnderTest, start_bot
 from tests.harness.signed import view_state
 
 
@@ -184,3 +184,14 @@ def test_the_modal_asks_for_a_title_and_a_channel(bot: BotUnderTest) -> None:
 
 def test_the_date_parser_is_warmed_at_start_up() -> None:
     assert poll_dates.warm in areas.WARMERS
+
+
+def test_how_long_before_the_deadline_the_reminder_goes_is_configurable(db, fake, clock) -> None:  # type: ignore[no-untyped-def]
+    bot = start_bot(db.url, fake, clock=clock, convene_poll_reminder_hours=6)
+    try:
+        meet(bot, MEET)
+        poll = only_poll(bot)
+        assert bot.runtime.jobs.next_run(f"poll-remind:{poll.id}") == poll.deadline - timedelta(hours=6)
+    finally:
+        bot.drain()
+        bot.stop()

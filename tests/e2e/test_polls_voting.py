@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.jobs import polls as poll_jobs
 from bot.services import polls
-from bot.slack.polls import PollMessages
+from bot.slack.polls import PollMessages, PollRefresher
 from storage.models import Member, Poll, PollVote
 from tests.e2e.polls_helpers import (
     CHANNEL,
@@ -226,3 +226,23 @@ def test_a_message_left_behind_is_repaired_by_the_clock(bot: BotUnderTest) -> No
     assert poll_jobs.refresh_unrendered() == 1
     assert counts(option_texts(poll_message(bot))[0]) == (1, 0, 0)
     assert poll_jobs.refresh_unrendered() == 0
+
+
+def test_a_refresh_with_nothing_new_to_show_costs_no_update(bot: BotUnderTest) -> None:
+    meet(bot, MEET)
+    poll = only_poll(bot)
+    rt = bot.runtime
+    refresher = PollRefresher(PollMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock), rt.executor,
+                              sleep=rt.sleep)
+    refresher.request(TEAM_ID, poll.id)
+    bot.drain()
+    before = updates(bot)
+    refresher.request(TEAM_ID, poll.id)
+    bot.drain()
+    assert updates(bot) == before
+    with rt.db.unit_of_work() as session:
+        polls.record_vote(session, TEAM_ID, poll.id, polls.load_state(session, TEAM_ID, poll.id).options[0].id,
+                          "UBEN", "yes", now=rt.clock())
+    refresher.request(TEAM_ID, poll.id)
+    bot.drain()
+    assert updates(bot) == before + 1

@@ -1,0 +1,1 @@
+"""Speed and memory measurements, each runnable as `python -m bench.<area>`."""
