@@ -90,9 +90,11 @@ def _result(results: "multiprocessing.Queue[object]", sender: multiprocessing.pr
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clicks", type=int, default=200)
-    parser.add_argument("--voters", type=int, default=100, help="distinct members clicking (clicks are spread over them)")
+    parser.add_argument("--voters", type=int, default=100,
+                        help="distinct members clicking (clicks are spread over them)")
     parser.add_argument("--concurrency", type=int, default=100, help="clicks in flight at once")
-    parser.add_argument("--slack-latency", type=float, default=0.15, help="seconds the fake Slack takes per chat.update")
+    parser.add_argument("--slack-latency", type=float, default=0.15,
+                        help="seconds the fake Slack takes per chat.update")
     parser.add_argument("--no-spacing", action="store_true", help="record instead of sleeping the 1 s update spacing")
     parser.add_argument("--database-url", help="an empty, migratable database (default: a temporary SQLite file)")
     parser.add_argument("--timeout", type=float, default=120)
@@ -158,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             poll = session.scalars(select(Poll)).one()
             options = session.scalars(select(PollOption).order_by(PollOption.position)).all()
             votes = session.scalars(select(PollVote)).all()
-            expected = [[sum(1 for v in votes if v.option_id == o.id and v.choice == c) for c in CHOICES] for o in options]
+            expected = [[sum(1 for v in votes if v.option_id == o.id and v.choice == c) for c in CHOICES]
+                        for o in options]
             in_step = poll.rendered_revision == poll.revision
         shown = [[int(n) for n in re.findall(r":(?:white_check_mark|thinking_face|x): (\d+)", b["text"]["text"])]
                  for b in final["blocks"] if b.get("block_id", "").startswith("poll-option-")]

@@ -8,6 +8,7 @@ message is claimed in the dispatch ledger before it is sent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 # The sweep leaves alone polls changed this recently: a web worker is most likely updating them.
 QUIET_BEFORE_REPAIR = timedelta(minutes=1)
 SWEEP_SECONDS = 120
+# When Slack fails a job half-way, the job runs again this much later; what was sent is not resent.
+RETRY_AFTER = timedelta(minutes=15)
 
 
 def close_job_id(poll_id: int) -> str:
@@ -86,6 +89,17 @@ def cancel_all(jobs: Jobs, poll_id: int) -> None:
 # Jobs -------------------------------------------------------------------------------------------
 
 
+def _retry_later(rt: Runtime, job_id: str, func: Callable[..., object], *args: object,
+                 before: datetime | None = None) -> None:
+    """Run the job again after RETRY_AFTER (unless that is past `before`)."""
+    at = rt.clock() + RETRY_AFTER
+    if before is not None and at >= before:
+        logger.warning("Not retrying %s: it would be too late", job_id)
+        return
+    rt.jobs.at(job_id, func, at, *args, misfire_grace_time=None)
+    logger.warning("%s will be retried at %s", job_id, at.isoformat())
+
+
 def remind_non_voters(team_id: str, poll_id: int) -> int:
     """DM, once each, the channel's members who have not answered (skipping bots, deactivated
     accounts and anyone away today); returns how many were sent."""
@@ -94,7 +108,12 @@ def remind_non_voters(team_id: str, poll_id: int) -> int:
     state = messages.state(team_id, poll_id)
     if state is None or not state.is_open or state.message_ts is None:
         return 0
-    audience = [member.user_id for member in rt.directory.audience(team_id, state.channel_id)]
+    try:
+        audience = [member.user_id for member in rt.directory.audience(team_id, state.channel_id)]
+    except SlackApiError:
+        logger.exception("Could not list who is in %s to remind them about poll %s", state.channel_id, poll_id)
+        _retry_later(rt, reminder_job_id(poll_id), remind_non_voters, team_id, poll_id, before=state.deadline)
+        return 0
     now = rt.clock()
     with rt.db.unit_of_work() as session:
         home = workspace_zone(WorkspaceRepository(session).get(team_id), rt.home_zone)
@@ -102,15 +121,25 @@ def remind_non_voters(team_id: str, poll_id: int) -> int:
     if not recipients:
         return 0
     text, blocks = views.reminder_message(state, messages.permalink(state.channel_id, state.message_ts))
-    sent = 0
-    for user_id in recipients:
-        try:
-            if rt.sender.dm(team_id, f"poll-reminder:{poll_id}:{user_id}", user_id=user_id, text=text, blocks=blocks):
-                sent += 1
-        except SlackApiError:
-            logger.exception("Could not remind %s about poll %s; a later run may retry", user_id, poll_id)
+    sent, failed = _send_each(rt, team_id, recipients, f"poll-reminder:{poll_id}", text, blocks)
+    if failed:
+        _retry_later(rt, reminder_job_id(poll_id), remind_non_voters, team_id, poll_id, before=state.deadline)
     logger.info("Reminded %d member(s) about poll %s", sent, poll_id)
     return sent
+
+
+def _send_each(rt: Runtime, team_id: str, user_ids: list[str], key: str, text: str,
+               blocks: list[dict[str, object]]) -> tuple[int, int]:
+    """DM each member once per `key`; (sent now, failed). A failed one may be sent by a retry."""
+    sent = failed = 0
+    for user_id in user_ids:
+        try:
+            if rt.sender.dm(team_id, f"{key}:{user_id}", user_id=user_id, text=text, blocks=blocks):
+                sent += 1
+        except SlackApiError:
+            logger.exception("Could not send %s to %s", key, user_id)
+            failed += 1
+    return sent, failed
 
 
 def close_at_deadline(team_id: str, poll_id: int) -> bool:
@@ -124,11 +153,16 @@ def close_at_deadline(team_id: str, poll_id: int) -> bool:
     if state is None or state.status != "closed" or state.closed_by is not None or state.closed_at is None:
         return False
     rt.jobs.cancel(reminder_job_id(poll_id))
-    poll_messages(rt).refresh(team_id, poll_id)
-    if state.creator_id:
-        text, blocks = views.closed_message(state)
-        key = f"poll-closed:{poll_id}:{int(state.closed_at.timestamp())}"
-        rt.sender.dm(team_id, key, user_id=state.creator_id, text=text, blocks=blocks)
+    try:
+        poll_messages(rt).refresh(team_id, poll_id)
+        if state.creator_id:
+            text, blocks = views.closed_message(state)
+            key = f"poll-closed:{poll_id}:{int(state.closed_at.timestamp())}"
+            rt.sender.dm(team_id, key, user_id=state.creator_id, text=text, blocks=blocks)
+    except SlackApiError:
+        # The poll is closed; telling the channel and the creator is retried (and sent once).
+        logger.exception("Closed poll %s but could not tell Slack", poll_id)
+        _retry_later(rt, close_job_id(poll_id), close_at_deadline, team_id, poll_id)
     return closed is not None
 
 
@@ -142,14 +176,9 @@ def remind_meeting(team_id: str, poll_id: int, option_id: int) -> int:
         return 0
     messages = poll_messages(rt)
     text, blocks = views.meeting_reminder_message(meeting, messages.permalink(meeting.channel_id, meeting.message_ts))
-    sent = 0
-    for user_id in coming:
-        try:
-            if rt.sender.dm(team_id, f"poll-meeting-reminder:{poll_id}:{option_id}:{user_id}", user_id=user_id,
-                            text=text, blocks=blocks):
-                sent += 1
-        except SlackApiError:
-            logger.exception("Could not remind %s of meeting %s; a later run may retry", user_id, poll_id)
+    sent, failed = _send_each(rt, team_id, coming, f"poll-meeting-reminder:{poll_id}:{option_id}", text, blocks)
+    if failed:
+        _retry_later(rt, meeting_job_id(poll_id), remind_meeting, team_id, poll_id, option_id, before=meeting.starts_at)
     return sent
 
 

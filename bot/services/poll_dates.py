@@ -33,7 +33,9 @@ _WEEKDAY_WORDS = {
     "sun": 6, "sunday": 6,
 }
 _WORD = re.compile(r"[a-z]+")
-_WEEKDAY_PATTERN = re.compile(r"\b(?:" + "|".join(sorted(_WEEKDAY_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_WEEKDAY_PATTERN = re.compile(
+    r"\b(?:" + "|".join(sorted(_WEEKDAY_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _CLOCK = r"(?:(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\s*(?:[ap]\.?m\.?)?|noon|midday|midnight)"
 # A time range: `2-4pm`, `14:00-16:00`, `2pm to 4pm`, `from 10:30 until 12`. Never inside a
@@ -120,7 +122,8 @@ def _looks_like_times(start: str, end: str) -> bool:
     """`2-4pm` and `14:00-16:00` are times; `1-3` alone is too ambiguous to guess."""
     def timeish(part: str) -> bool:
         lowered = part.lower()
-        return lowered.strip() in _NAMED_TIMES or ":" in lowered or "." in lowered or bool(re.search(r"[ap]\.?m", lowered))
+        return (lowered.strip() in _NAMED_TIMES or ":" in lowered or "." in lowered
+                or bool(re.search(r"[ap]\.?m", lowered)))
     return timeish(start) or timeish(end)
 
 
@@ -129,9 +132,10 @@ def _range_times(start_text: str, end_text: str) -> tuple[time, time]:
     start, end = _clock(start_text), _clock(end_text)
     if start.meridiem is None and end.meridiem is not None:
         # `2-4pm` is 14:00-16:00, but `11-1pm` is 11:00-13:00.
+        end_time = end.resolved(end.meridiem)
         as_end = start.resolved(end.meridiem)
-        start_time = as_end if as_end < end.resolved(end.meridiem) else start.resolved("a" if end.meridiem == "p" else "p")
-        return start_time, end.resolved(end.meridiem)
+        start_time = as_end if as_end < end_time else start.resolved("a" if end.meridiem == "p" else "p")
+        return start_time, end_time
     if end.meridiem is None and start.meridiem is not None:
         start_time = start.resolved(start.meridiem)
         end_time = end.resolved(start.meridiem)

@@ -19,7 +19,7 @@ from bot.services.members import present, zone
 from bot.services.personal_data import PersonalData
 from bot.services.poll_dates import OptionsInvalid, When, parse_deadline, parse_options
 from bot.text import QuoteError, split_args
-from storage.models import Member, Poll, PollOption, PollVote
+from storage.models import Poll, PollOption, PollVote
 from storage.repositories.polls import PollRepository
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
@@ -339,13 +339,9 @@ def _state(session: Session, poll: Poll) -> PollState:
         deadline=poll.deadline, status=poll.status, closed_at=poll.closed_at, closed_by=poll.closed_by,
         decided_option_id=poll.decided_option_id, decided_by=poll.decided_by,
         decision_sequence=poll.decision_sequence, revision=poll.revision, options=tuple(options),
-        names={user_id: _label(member) for user_id, member in members.items()},
+        names={user_id: member.label for user_id, member in members.items()},
         voters=len(voters), invited=len(invited),
     )
-
-
-def _label(member: Member) -> str:
-    return member.label
 
 
 def people_in(state: PollState) -> set[str]:

@@ -116,7 +116,8 @@ def meeting_when(meeting: Meeting) -> str:
 
 def deadline_text(deadline: datetime, zone: ZoneInfo) -> str:
     local = deadline.astimezone(zone)
-    return date_token(_epoch(deadline), "{date_short_pretty} at {time}", f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname()}")
+    fallback = f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname()}"
+    return date_token(_epoch(deadline), "{date_short_pretty} at {time}", fallback)
 
 
 # Pieces ------------------------------------------------------------------------------------------
@@ -255,7 +256,8 @@ def poll_message(state: PollState) -> tuple[str, list[Block]]:
             blocks.append(_vote_buttons(state, opt))
     blocks.append(_footer(state))
     if state.is_open:
-        blocks.append(context("Click again to change an answer until the poll closes. Times are shown in your own time zone."))
+        blocks.append(context("Click again to change an answer until the poll closes. "
+                              "Times are shown in your own time zone."))
     else:
         blocks.append(context("Answers can no longer change. *Results* shows who answered what."
                               if state.names_visible else "Answers can no longer change."))
@@ -327,7 +329,8 @@ def reopen_modal(state: PollState, *, zone_name: str) -> dict[str, Any]:
         input_block("New deadline", {"type": "plain_text_input", "action_id": DEADLINE_FIELD,
                                      "placeholder": plain("Fri 4 Dec 5pm", limit=150)},
                     block_id=DEADLINE_FIELD, optional=True,
-                    hint=f"Read in your time zone ({zone_name}). Leave it empty to keep the poll open until closed by hand."),
+                    hint=f"Read in your time zone ({zone_name}). "
+                         "Leave it empty to keep the poll open until closed by hand."),
     ]
     return modal("Reopen the poll", blocks, callback_id=REOPEN_MODAL, submit="Reopen",
                  private_metadata=json.dumps({"poll_id": state.id}))
@@ -350,7 +353,8 @@ def my_votes_modal(state: PollState, mine: dict[int, str], *, note: str | None =
                 select["initial_option"] = option(CHOICE_LABELS[chosen], chosen)
             blocks.append(section(text, block_id=f"my-vote-{opt.id}", accessory=select))
         else:
-            blocks.append(section(f"{text}\n{EMOJI.get(chosen or '', '')} {CHOICE_LABELS.get(chosen or '', 'Not answered')}".strip()))
+            answer = f"{EMOJI[chosen]} {CHOICE_LABELS[chosen]}" if chosen in CHOICE_LABELS else "Not answered"
+            blocks.append(section(f"{text}\n{answer}"))
     blocks.append(context("Changes are saved as you pick them." if state.is_open else "This poll has closed."))
     return modal("My votes", blocks, callback_id=MY_VOTES_MODAL, close="Done",
                  private_metadata=json.dumps({"poll_id": state.id}))
@@ -457,7 +461,8 @@ def decision_message(state: PollState, chooser_name: str | None, permalink: str 
     blocks = [section(text), context("  ·  ".join(details))]
     if permalink:
         blocks.append(context(f"<{permalink}|See the poll>"))
-    return message_text(f"{escape(state.title)}: the date is {when_plain(chosen.starts_at, chosen.duration, chosen.all_day, state.zone)}"), blocks
+    plain_when = when_plain(chosen.starts_at, chosen.duration, chosen.all_day, state.zone)
+    return message_text(f"{escape(state.title)}: the date is {plain_when}"), blocks
 
 
 def ics_comment(title: str) -> str:

@@ -119,11 +119,12 @@ class PollHandlers:
                                   view=views.create_modal(channel_id=command.get("channel_id"), zone_name=zone.key))
             return
         if not any(quote in text for quote in QUOTES):
-            ack(text=f"/meet has no {sub.name}", blocks=help_view.unknown_subcommand_blocks("/meet", sub.name))
+            ack(text=f"/meet has no {escape(truncate(sub.name, 40))}",
+                blocks=help_view.unknown_subcommand_blocks("/meet", sub.name))
             return
         ack()
         with telling(respond, "creating a poll"):
-            self._create_inline(command, text, respond)
+            self._create_inline(command, text)
 
     def _list(self, command: dict[str, Any], respond: Respond) -> None:
         team_id, channel_id = command["team_id"], command["channel_id"]
@@ -135,7 +136,7 @@ class PollHandlers:
         blocks = views.list_blocks(channel_id, found, links, self._zone(team_id, member))
         ephemeral(respond, f"{len(found)} open poll(s) in this channel", blocks)
 
-    def _create_inline(self, command: dict[str, Any], text: str, respond: Respond) -> None:
+    def _create_inline(self, command: dict[str, Any], text: str) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
         member = self.rt.directory.ensure(team_id, user_id)
         zone = self._zone(team_id, member)
@@ -152,7 +153,7 @@ class PollHandlers:
             poll_id, deadline, remind_at = poll.id, poll.deadline, poll.remind_at
         try:
             self.messages.post(team_id, poll_id)
-        except BaseException as error:
+        except Exception as error:
             with self.rt.db.unit_of_work() as session:
                 polls.discard_unposted(session, team_id, poll_id)
             if isinstance(error, SlackApiError) and error.response.get("error") in (
@@ -321,13 +322,15 @@ class PollHandlers:
         ack()
         with telling(tell, "announcing a poll's final date"):
             poll_jobs.cancel_deadline(self.rt.jobs, poll_id)
-            self.refresher.request(team_id, poll_id)
             if changed:
-                self.messages.announce_decision(team_id, poll_id)
-                with self.rt.db.unit_of_work() as session:
-                    meeting = polls.meeting(session, team_id, poll_id)
-                if meeting is not None:
-                    poll_jobs.plan_meeting_reminder(self.rt.jobs, meeting, now=self.rt.clock())
+                self.refresher.request(team_id, poll_id)
+            with self.rt.db.unit_of_work() as session:
+                meeting = polls.meeting(session, team_id, poll_id)
+            if meeting is not None:
+                poll_jobs.plan_meeting_reminder(self.rt.jobs, meeting, now=self.rt.clock())
+            # Choosing the same date again finishes an announcement that failed half-way; what was
+            # posted already is not posted twice.
+            self.messages.announce_decision(team_id, poll_id)
 
     def reopen(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                client: WebClient) -> None:

@@ -32,7 +32,8 @@ def make(work: Recorder, *, spacing: float = 0.0) -> tuple[UpdateCoalescer, Work
     executor = WorkExecutor(max_workers=4)
     waits: list[float] = []
     clock = iter(range(1000))
-    coalescer = UpdateCoalescer(executor, work, spacing=spacing, sleep=waits.append, monotonic=lambda: next(clock) * 0.1)
+    coalescer = UpdateCoalescer(executor, work, spacing=spacing, sleep=waits.append,
+                                monotonic=lambda: next(clock) * 0.1)
     return coalescer, executor, waits
 
 

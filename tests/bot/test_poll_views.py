@@ -62,8 +62,8 @@ def test_the_best_option_has_most_yes_then_most_yes_or_if_need_be_then_is_earlie
 
 
 def test_the_most_options_a_poll_takes_fit_one_message_with_every_voter() -> None:
-    options = [tally(i, yes=15, maybe=10, no=5, orgs=("Riverside Food Bank", "Youth Trust"), duration=timedelta(hours=2))
-               for i in range(MAX_OPTIONS)]
+    orgs = ("Riverside Food Bank", "Youth Trust")
+    options = [tally(i, yes=15, maybe=10, no=5, orgs=orgs, duration=timedelta(hours=2)) for i in range(MAX_OPTIONS)]
     _, blocks = message(state(options))
     assert len(blocks) == MAX_MESSAGE_BLOCKS
     assert sum(1 for b in blocks if b.get("block_id", "").startswith("poll-vote-")) == MAX_OPTIONS
@@ -148,7 +148,8 @@ def test_a_decided_poll_shows_the_final_date() -> None:
 
 def test_times_are_date_tokens_and_whole_days_are_dates() -> None:
     timed = views.option_when(tally(0, duration=timedelta(hours=2)), LONDON)
-    assert timed.startswith(f"<!date^{int(START.timestamp())}^{{date_long_pretty}} at {{time}}|Tue 1 Dec 2026, 10:00 GMT>")
+    epoch = int(START.timestamp())
+    assert timed.startswith(f"<!date^{epoch}^{{date_long_pretty}} at {{time}}|Tue 1 Dec 2026, 10:00 GMT>")
     assert timed.endswith("|12:00>")
     day = views.option_when(tally(2, all_day=True), LONDON)
     assert day == "Thursday 3 December 2026 (all day)"

@@ -195,3 +195,16 @@ def test_how_long_before_the_deadline_the_reminder_goes_is_configurable(db, fake
     finally:
         bot.drain()
         bot.stop()
+
+
+def test_a_poll_from_the_modal_that_cannot_be_posted_comes_back_to_its_author(bot: BotUnderTest) -> None:
+    bot.fake.add_channel("COTHER", name="elsewhere", members=["UALICE"], bot_is_member=False)
+    meet(bot, "", channel="D0ALICE")
+    view = bot.fake.calls_to("views.open")[0].json("view")
+    values = view_state(view, {"title": "Strategy day", "options": "Thu 3 Dec\nFri 4 Dec 9am-5pm",
+                               "channel": "COTHER"})
+    assert bot.slack.view_submission(view, values, user_id="UALICE").status == 200
+    bot.drain()
+    [told] = bot.fake.messages("UALICE")
+    assert "/invite @Convene" in told["text"] and "Strategy day\nThu 3 Dec\nFri 4 Dec 9am-5pm" in told["text"]
+    assert poll_count(bot) == 0

@@ -98,7 +98,7 @@ def test_at_the_deadline_the_poll_closes_by_itself_once_and_asks_the_creator_to_
 
     # The creator chooses from the DM.
     button = asked["blocks"][1]["elements"][0]
-    bot.slack.block_action({"action_id": button["action_id"], "value": button["value"], "block_id": asked["blocks"][1].get("block_id", "b")},
+    bot.slack.block_action({"action_id": button["action_id"], "value": button["value"], "block_id": "b"},
                            user_id="UALICE", channel_id="DALICE", message=asked)
     bot.drain()
     choose(bot)
@@ -157,7 +157,8 @@ def test_an_all_day_final_date_is_an_all_day_event_reminded_the_morning_before(b
     assert b"DTSTART;VALUE=DATE:20261203" in upload["content"]
     assert b"DTEND;VALUE=DATE:20261204" in upload["content"]
     poll = only_poll(bot)
-    assert bot.runtime.jobs.next_run(f"poll-meeting-reminder:{poll.id}") == datetime(2026, 12, 2, 9, tzinfo=timezone.utc)
+    morning_before = datetime(2026, 12, 2, 9, tzinfo=timezone.utc)
+    assert bot.runtime.jobs.next_run(f"poll-meeting-reminder:{poll.id}") == morning_before
 
 
 def test_changing_the_final_date_announces_it_again_under_the_same_calendar_uid(bot: BotUnderTest) -> None:
@@ -194,8 +195,8 @@ def test_only_the_creator_or_a_coordinator_can_close_reopen_choose_or_delete(bot
     for action in ("poll_reopen", "poll_choose_final"):
         press(bot, closed, action, user="UBEN")
         assert REFUSAL in last_reply(bot)
-    forged = bot.slack.view_submission(chooser, view_state(chooser, {"final": chooser["blocks"][1]["element"]["options"][0]["value"]}),
-                                       user_id="UBEN")
+    first = chooser["blocks"][1]["element"]["options"][0]["value"]
+    forged = bot.slack.view_submission(chooser, view_state(chooser, {"final": first}), user_id="UBEN")
     assert REFUSAL in forged.json()["errors"]["final"]
     bot.drain()
     assert only_poll(bot).status == "closed" and bot.fake.files == []
@@ -287,4 +288,45 @@ def test_my_data_has_a_members_votes_and_forget_me_removes_them_but_keeps_their_
     bot.clock.advance(minutes=2)
     poll_jobs.refresh_unrendered()
     shown = rendered(poll_message(bot))
-    assert "ben" not in shown.lower() and "Poll by" not in shown and counts(option_texts(poll_message(bot))[0]) == (0, 0, 0)
+    assert "ben" not in shown.lower() and "Poll by" not in shown
+    assert counts(option_texts(poll_message(bot))[0]) == (0, 0, 0)
+
+
+def test_a_reminder_slack_failed_to_deliver_is_retried_without_repeats(bot: BotUnderTest) -> None:
+    meet(bot, MEET)
+    poll = only_poll(bot)
+    bot.clock.set(poll.remind_at)
+    bot.fake.fail_next("conversations.open", "internal_error")
+    assert poll_jobs.remind_non_voters(TEAM_ID, poll.id) == 2  # one of the three failed
+    retry_at = poll.remind_at + poll_jobs.RETRY_AFTER
+    assert bot.runtime.jobs.next_run(f"poll-remind:{poll.id}") == retry_at
+    bot.clock.set(retry_at)
+    assert poll_jobs.remind_non_voters(TEAM_ID, poll.id) == 1
+    assert [len(dms(bot, user)) for user in ("UALICE", "UBEN", "UADMIN")] == [1, 1, 1]
+
+
+def test_closing_while_slack_is_down_is_finished_by_a_retry(bot: BotUnderTest) -> None:
+    meet(bot, MEET)
+    poll = only_poll(bot)
+    bot.clock.set(poll.deadline)
+    bot.fake.fail_next("conversations.open", "internal_error")
+    assert poll_jobs.close_at_deadline(TEAM_ID, poll.id) is True
+    assert only_poll(bot).status == "closed" and dms(bot, "UALICE") == []
+    retry_at = poll.deadline + poll_jobs.RETRY_AFTER
+    assert bot.runtime.jobs.next_run(f"poll-close:{poll.id}") == retry_at
+    bot.clock.set(retry_at)
+    poll_jobs.close_at_deadline(TEAM_ID, poll.id)
+    poll_jobs.close_at_deadline(TEAM_ID, poll.id)
+    assert len(dms(bot, "UALICE")) == 1
+
+
+def test_an_announcement_that_failed_half_way_is_finished_by_choosing_again(bot: BotUnderTest) -> None:
+    meet(bot, MEET)
+    press(bot, poll_message(bot), "poll_close", user="UALICE")
+    bot.fake.fail_next("files.getUploadURLExternal", "internal_error")
+    choose(bot, 1)
+    assert bot.fake.files == [] and "Something went wrong" in dms(bot, "UALICE")[-1]["text"]
+    press(bot, poll_message(bot), "poll_choose_final", user="UALICE")
+    choose(bot, 1)
+    assert len(bot.fake.files) == 1
+    assert sum("the date is" in m["text"] for m in bot.fake.messages(CHANNEL)) == 1

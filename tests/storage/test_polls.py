@@ -105,7 +105,8 @@ def test_upcoming_meetings_for_the_digest(db: Database) -> None:
     with db.unit_of_work() as session:
         meeting = polls.next_meeting(session, TEAM, now=NOW)
         assert meeting is not None and meeting.all_day and meeting.title == "First meeting"
-        assert [m.poll_id for m in polls.decided_since(session, TEAM, since=NOW - timedelta(days=7), now=NOW)] == [poll_id]
+        this_week = polls.decided_since(session, TEAM, since=NOW - timedelta(days=7), now=NOW)
+        assert [m.poll_id for m in this_week] == [poll_id]
         # A whole-day meeting is upcoming until its day is over.
         assert polls.next_meeting(session, TEAM, now=datetime(2026, 12, 3, 20, tzinfo=timezone.utc)) is not None
         assert polls.next_meeting(session, TEAM, now=datetime(2026, 12, 4, 1, tzinfo=timezone.utc)) is None
