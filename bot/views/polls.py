@@ -69,7 +69,6 @@ SETTING_ANONYMOUS = "anonymous"
 
 EMOJI = {"yes": ":white_check_mark:", "maybe": ":thinking_face:", "no": ":x:"}
 NAMES_BUDGET = 700  # characters of names per answer in the poll message; Results shows everyone
-BLOCKS_AROUND_OPTIONS = 6
 
 
 # Times -------------------------------------------------------------------------------------------
