@@ -12,11 +12,16 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from bot.home import HomeContext, HomeSection
-from bot.services import availability, issues, issues_export, volunteering
+from bot.services import availability, issues, issues_export, poll_dates, polls, volunteering
 from bot.services.digest import DigestSectionSource, away_next_week
 from bot.services.personal_data import Exporter, Forgetter, export_profile
 from bot.views import issues as issue_views
+from bot.views import polls as poll_views
 from bot.views.blocks import Block
+
+
+def polls_waiting_for_vote(session: Session, ctx: HomeContext) -> list[Block]:
+    return poll_views.home_blocks(polls.awaiting_vote(session, ctx.team_id, ctx.user_id), ctx.zone)
 
 
 def top_open_issues(session: Session, ctx: HomeContext) -> list[Block]:
@@ -24,6 +29,7 @@ def top_open_issues(session: Session, ctx: HomeContext) -> list[Block]:
 
 
 HOME_SECTIONS: list[HomeSection] = [
+    polls_waiting_for_vote,
     availability.home_section,
     top_open_issues,
     volunteering.home_section,
@@ -31,6 +37,7 @@ HOME_SECTIONS: list[HomeSection] = [
 
 PERSONAL_DATA_EXPORTERS: list[Exporter] = [
     export_profile,
+    polls.export_poll_data,
     availability.export_personal_data,
     volunteering.export_personal_data,
     issues_export.export_personal_data,
@@ -38,6 +45,7 @@ PERSONAL_DATA_EXPORTERS: list[Exporter] = [
 
 # Run before the member's profile is deleted; anonymise what must outlive the member.
 PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
+    ("Polls", polls.forget_poll_data),
     ("Availability", availability.forget_personal_data),
     ("Volunteering", volunteering.forget_personal_data),
     ("Issues", issues_export.forget_member),
@@ -51,5 +59,6 @@ DIGEST_SECTIONS: list[DigestSectionSource] = [
 
 # Slow first-use work done when a Slack-facing process starts (loading a parser's data…).
 WARMERS: list[Callable[[], None]] = [
+    poll_dates.warm,
     volunteering.warm_up,
 ]

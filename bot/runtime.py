@@ -28,6 +28,8 @@ class Runtime:
     scheduler: BaseScheduler
     scheduler_mode: SchedulerMode
     executor: WorkExecutor
+    # How the process waits (spacing out message updates); tests record the waits instead.
+    sleep: Sleep = field(default=time.sleep)
     jobs: Jobs = field(init=False)
     directory: MemberDirectory = field(init=False)
     sender: OnceSender = field(init=False)
@@ -72,4 +74,5 @@ def build_runtime(
         scheduler=build_scheduler(db.engine, scheduler_mode),
         scheduler_mode=scheduler_mode,
         executor=WorkExecutor(),
+        sleep=sleep,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     convene_timezone: str = "Europe/London"
     convene_channel: str | None = None
     convene_coordinators: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Hours before a poll's deadline that members who have not answered are reminded (0: never).
+    convene_poll_reminder_hours: int = Field(default=24, ge=0, le=24 * 14)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -98,6 +101,10 @@ class Settings(BaseSettings):
                 raise ValueError("must be comma-separated Slack user IDs such as U0123ABCD,U0456EFGH")
             return frozenset(ids)
         return value
+
+    @property
+    def poll_reminder_lead(self) -> timedelta:
+        return timedelta(hours=self.convene_poll_reminder_hours)
 
     @property
     def timezone(self) -> ZoneInfo:

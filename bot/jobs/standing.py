@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.jobs import digest, housekeeping, issues
+from bot.jobs import digest, housekeeping, issues, polls
 from bot.scheduler import WAKE_INTERVAL_SECONDS, Jobs
 
 
@@ -12,3 +12,4 @@ def install(jobs: Jobs) -> None:
     jobs.every("housekeeping:prune-events", housekeeping.prune_processed_events, 3600)
     jobs.every("digest:catch-up", digest.catch_up, 600)
     jobs.every("issues:refresh-cards", issues.refresh_stale_cards, 60)
+    jobs.every("polls:repair-messages", polls.refresh_unrendered, polls.SWEEP_SECONDS)

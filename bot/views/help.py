@@ -22,6 +22,7 @@ class CommandHelp:
     summary: str
     usages: tuple[Usage, ...]
     coordinators_only: bool = False
+    notes: tuple[str, ...] = ()  # shown under the usages in the command's own help
 
 
 INTRO = (
@@ -46,6 +47,28 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene coordinators remove @someone", "take coordinator rights away"),
             Usage("/convene my-data", "get a direct message with everything Convene stores about you"),
             Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
+        ),
+    ),
+    "/meet": CommandHelp(
+        "/meet",
+        "Find a date: a poll with Yes / If need be / No for each option, then a calendar invite.",
+        (
+            Usage("/meet", "open a form: title, options one per line, deadline, channel and settings"),
+            Usage('/meet "Title" "option" "option" … [deadline "when"]',
+                  "post a poll in this channel straight away",
+                  '/meet "First meeting" "Tue 1 Dec 10am" "Wed 2 Dec 2-4pm" "Thu 3 Dec" deadline "Fri 27 Nov 5pm"'),
+            Usage('/meet "Title" "option" … anonymous hide-votes no-if-need-be',
+                  "optional words after the options: never show names, hide answers until it closes, "
+                  "only Yes and No"),
+            Usage("/meet list", "the open polls in this channel"),
+            Usage("/meet help", "this help"),
+        ),
+        notes=(
+            "Options are read in your Slack time zone: a time (`Tue 1 Dec 10am`, `1/12 14:00`), a range "
+            "(`Wed 2 Dec 2-4pm`, `14:00-16:00`, `2pm to 4pm`), a whole day (`Thu 3 Dec`), or "
+            "`next Tuesday 2pm`, `tomorrow at noon`. A time without an end counts as an hour in the calendar file.",
+            "Members of the channel who have not answered get one reminder a day before the deadline; at the "
+            "deadline the poll closes, the creator picks the final date and Convene announces it with an `.ics` file.",
         ),
     ),
     "/availability": CommandHelp(
@@ -122,6 +145,7 @@ def command_help_blocks(command: str) -> list[Block]:
     help_ = COMMANDS[command]
     lines = "\n".join(_usage_line(u) for u in help_.usages)
     blocks = [section(f"*{help_.command}* — {help_.summary}"), section(lines)]
+    blocks.extend(context(note) for note in help_.notes)
     if help_.coordinators_only:
         blocks.append(context("Changing things needs a coordinator; anyone can look."))
     return blocks

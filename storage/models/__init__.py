@@ -5,6 +5,7 @@ from storage.models.base import Base, UTCDateTime
 from storage.models.digest import DigestRun, DigestSettings
 from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
+from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
 from storage.models.volunteering import VolunteerCall, VolunteerResponse
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
@@ -22,6 +23,10 @@ __all__ = [
     "IssueTag",
     "IssueVote",
     "Member",
+    "Poll",
+    "PollInvitee",
+    "PollOption",
+    "PollVote",
     "ProcessedEvent",
     "UTCDateTime",
     "VolunteerCall",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
+from collections.abc import Callable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -26,6 +27,9 @@ TEAM_ID = "T0CONVENE"
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clicks arrive at once;
+    # gunicorn listens with 2048.
+    request_queue_size = 256
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -74,12 +78,16 @@ class BotUnderTest:
         self.runtime.close()
 
 
-def start_bot(database_url: str, fake: FakeSlack, *, clock: ManualClock | None = None, **overrides: Any) -> BotUnderTest:
-    """Build the runtime exactly as `python -m bot web` does, and serve it on an ephemeral port."""
+def start_bot(database_url: str, fake: FakeSlack, *, clock: ManualClock | None = None,
+              sleep: Callable[[float], None] | None = None, **overrides: Any) -> BotUnderTest:
+    """Build the runtime exactly as `python -m bot web` does, and serve it on an ephemeral port.
+
+    Waits are recorded, not slept, unless `sleep` is given (benchmarks pass `time.sleep`).
+    """
     clock = clock or ManualClock()
-    sleep = RecordingSleep()
+    recording = RecordingSleep()
     runtime = build_runtime(bot_settings(database_url, fake, **overrides), scheduler_mode="store-only",
-                            clock=clock, sleep=sleep)
+                            clock=clock, sleep=sleep or recording)
     start(runtime.scheduler, runtime.scheduler_mode)
     jobs.bind(runtime)
     wsgi = ConveneWSGI(build_app(runtime, http=True), runtime.db)
@@ -93,7 +101,7 @@ def start_bot(database_url: str, fake: FakeSlack, *, clock: ManualClock | None =
         fake=fake,
         runtime=runtime,
         clock=clock,
-        sleep=sleep,
+        sleep=recording,
         server=server,
         slack=SlackSender(url, SIGNING_SECRET, team_id=TEAM_ID, fake=fake),
         thread=thread,

@@ -1,7 +1,7 @@
 """The register of commissioning issues: issues, tags, +1s, history and per-workspace numbering.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-24 20:00:27.655205
 """
 
@@ -14,7 +14,7 @@ import storage.models.base
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
