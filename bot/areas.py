@@ -9,30 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
-
-from bot.home import HomeContext, HomeSection
-from bot.services import availability, issues, issues_export, poll_dates, polls, volunteering
-from bot.services.digest import DigestSectionSource, away_next_week
+from bot import digest_sections, home_sections
+from bot.home import HomeSection
+from bot.services import availability, issues_export, poll_dates, polls, volunteering
+from bot.services.digest import DigestSectionSource
 from bot.services.personal_data import Exporter, Forgetter, export_profile
-from bot.views import issues as issue_views
-from bot.views import polls as poll_views
-from bot.views.blocks import Block
-
-
-def polls_waiting_for_vote(session: Session, ctx: HomeContext) -> list[Block]:
-    return poll_views.home_blocks(polls.awaiting_vote(session, ctx.team_id, ctx.user_id), ctx.zone)
-
-
-def top_open_issues(session: Session, ctx: HomeContext) -> list[Block]:
-    return issue_views.home_section(issues.top_issues(session, ctx.team_id, limit=5, viewer=ctx.user_id))
-
 
 HOME_SECTIONS: list[HomeSection] = [
-    polls_waiting_for_vote,
-    availability.home_section,
-    top_open_issues,
-    volunteering.home_section,
+    home_sections.polls_waiting_for_vote,
+    home_sections.your_availability,
+    home_sections.top_open_issues,
+    home_sections.open_volunteer_calls,
 ]
 
 PERSONAL_DATA_EXPORTERS: list[Exporter] = [
@@ -53,8 +40,12 @@ PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
 
 # The weekly digest's sections, in order; an area with nothing to report returns None.
 DIGEST_SECTIONS: list[DigestSectionSource] = [
-    volunteering.digest_section,
-    away_next_week,
+    digest_sections.next_meetings,
+    digest_sections.open_polls,
+    digest_sections.new_issues,
+    digest_sections.top_issues,
+    digest_sections.volunteer_calls,
+    digest_sections.away_next_week,
 ]
 
 # Slow first-use work done when a Slack-facing process starts (loading a parser's data…).

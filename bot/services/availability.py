@@ -17,11 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.home import HomeContext
 from bot.services.errors import InvalidInput
 from bot.services.members import member_zone
 from bot.services.personal_data import PersonalData
-from bot.views.blocks import Block
 from storage.models import Member
 from storage.models.availability import MAX_HOURS_PER_MONTH, PART_NAMES
 from storage.repositories.availability import AvailabilityRepository
@@ -557,17 +555,7 @@ def _short_day(day: date, *, with_year: bool = False) -> str:
     return f"{text} {day.year}" if with_year else text
 
 
-# What spans every area: the App Home and personal data (listed in `bot.areas`)
-
-
-def home_section(session: Session, ctx: HomeContext) -> list[Block]:
-    """The App Home's "Your availability": the pattern, dates away, and buttons to edit or see the group."""
-    from bot.views.availability import availability_home_blocks  # the view imports this module
-
-    member = MemberRepository(session).get(ctx.team_id, ctx.user_id)
-    zone_in_use = member_zone(member, ctx.zone) if member else ctx.zone
-    saved = saved_availability(session, ctx.team_id, ctx.user_id, today=ctx.now.astimezone(zone_in_use).date())
-    return availability_home_blocks(saved, zone_in_use=zone_in_use.key)
+# Personal data (listed in `bot.areas`)
 
 
 def export_personal_data(session: Session, team_id: str, user_id: str) -> PersonalData:

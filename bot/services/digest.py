@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.members import is_coordinator, workspace_zone
 from storage.repositories.digest import DigestRepository
-from storage.repositories.workspaces import AbsenceRepository, MemberRepository, WorkspaceRepository
+from storage.repositories.workspaces import WorkspaceRepository
 
 DEFAULT_WEEKDAY, DEFAULT_HOUR, DEFAULT_MINUTE = 4, 16, 0  # Friday 16:00
 # A digest missed while Convene was down is still posted if it comes back within this long.
@@ -148,6 +148,11 @@ class DigestContext:
     now: datetime
     zone: ZoneInfo
 
+    @property
+    def until(self) -> datetime:
+        """The end of what this digest covers: the period's end, or now for an early digest."""
+        return min(self.now, self.period.end)
+
 
 @dataclass(frozen=True)
 class DigestLine:
@@ -175,6 +180,7 @@ class DigestSection:
     summary: str | None = None
     total: int | None = None
     more_hint: str | None = None  # where to see the rest, e.g. "`/issue list new`"
+    news: bool = True  # False for what stands week after week (top issues, who is away)
 
 
 DigestSectionSource = Callable[[Session, DigestContext], DigestSection | None]
@@ -188,32 +194,11 @@ class Digest:
 
     @property
     def quiet(self) -> bool:
-        return not self.sections
+        """Nothing happened this period (standing sections such as top issues may still show)."""
+        return not any(section.news for section in self.sections)
 
 
 def build_digest(session: Session, context: DigestContext, sources: Sequence[DigestSectionSource]) -> Digest:
     """Ask each area for its section; areas with nothing to report leave theirs out."""
     sections = [section for source in sources if (section := source(session, context)) is not None]
     return Digest(team_id=context.team_id, period=context.period, sections=sections)
-
-
-def away_next_week(session: Session, context: DigestContext) -> DigestSection | None:
-    """Who is away in the seven days after the digest."""
-    first = context.now.astimezone(context.zone).date()
-    last = first + timedelta(days=6)
-    absences = AbsenceRepository(session).overlapping(context.team_id, first, last)
-    if not absences:
-        return None
-    members = MemberRepository(session).many(context.team_id, (a.user_id for a in absences))
-    lines = []
-    for absence in absences[:MAX_LINES_PER_SECTION]:
-        member = members.get(absence.user_id)
-        name = f"<@{absence.user_id}>" if member is None or not member.deleted else "A former member"
-        lines.append(DigestLine(name, _date_range(absence.starts_on, absence.ends_on)))
-    return DigestSection("away", "Away in the coming week", lines, total=len(absences))
-
-
-def _date_range(first: date, last: date) -> str:
-    if first == last:
-        return first.strftime("%a %-d %b")
-    return f"{first.strftime('%a %-d %b')} – {last.strftime('%a %-d %b')}"

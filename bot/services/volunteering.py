@@ -16,12 +16,9 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 from sqlalchemy.orm import Session
 
-from bot.home import HomeContext
-from bot.services.digest import MAX_LINES_PER_SECTION, DigestContext, DigestLine, DigestSection
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.personal_data import PersonalData
-from bot.text import QuoteError, escape, split_args
-from bot.views.blocks import Block, date_token
+from bot.text import QuoteError, split_args
 from storage.models import VolunteerCall, VolunteerResponse
 from storage.models.volunteering import MAX_PEOPLE_NEEDED, MAX_TASK_LENGTH
 from storage.repositories.volunteering import VolunteerCallRepository, VolunteerResponseRepository
@@ -375,30 +372,7 @@ def _build(call: VolunteerCall, responses: Iterable[VolunteerResponse]) -> CallS
     )
 
 
-# What spans every area: the App Home, the digest, personal data, warming up (listed in `bot.areas`)
-
-
-def digest_section(session: Session, ctx: DigestContext) -> DigestSection | None:
-    """Open calls for volunteers, with the places still to fill."""
-    calls = open_calls(session, ctx.team_id)
-    if not calls:
-        return None
-    lines = []
-    for call in calls[:MAX_LINES_PER_SECTION]:
-        detail = f"{call.places_left} of {call.needed} place{'s' if call.needed != 1 else ''} to fill"
-        if call.deadline is not None:
-            until = date_token(int(call.deadline.timestamp()), "{date_short_pretty} {time}", "the deadline")
-            detail += f", until {until}"
-        lines.append(DigestLine(escape(call.task), detail, call.channel_id, call.message_ts))
-    return DigestSection("volunteering", "Calls for volunteers", lines, total=len(calls),
-                         more_hint="`/volunteer list`")
-
-
-def home_section(session: Session, ctx: HomeContext) -> list[Block]:
-    """The App Home's open calls for volunteers."""
-    from bot.views.volunteering import volunteering_home_blocks  # the view imports this module
-
-    return volunteering_home_blocks(open_calls(session, ctx.team_id), ctx.user_id)
+# Personal data and warming up (listed in `bot.areas`)
 
 
 def export_personal_data(session: Session, team_id: str, user_id: str) -> PersonalData:

@@ -12,8 +12,10 @@ from bot.jobs import digest as digest_jobs
 from storage.models import Absence
 from storage.repositories.digest import DigestRepository
 from storage.repositories.workspaces import WorkspaceRepository
+from tests.e2e.polls_helpers import MEET, click, meet, poll_message, press
 from tests.harness.bot import TEAM_ID, BotUnderTest
 from tests.harness.fake_slack import TEAM_DOMAIN
+from tests.harness.signed import view_state
 
 FRIDAY_4PM = "2026-11-27T16:00:00+00:00"  # London is on UTC in November
 
@@ -203,3 +205,65 @@ def test_open_calls_for_volunteers_are_listed_with_links(group: BotUnderTest) ->
     link = f"https://{TEAM_DOMAIN}.slack.com/archives/CGROUP/p{call['ts'].replace('.', '')}"
     assert "Calls for volunteers" in rendered and link in rendered
     assert "Draft the &lt;!channel&gt; scope" in rendered and "2 of 2 places to fill" in rendered
+
+
+def _week_digest(bot: BotUnderTest) -> str:
+    bot.clock.set(FRIDAY_4PM)
+    digest_jobs.post_due_digest(TEAM_ID)
+    [posted] = _digests(bot)
+    return json.dumps(posted["blocks"], ensure_ascii=False)
+
+
+def test_open_polls_show_how_many_answered_and_never_who_has_not(group: BotUnderTest) -> None:
+    meet(group, '"Scope <!here> meeting" "Tue 1 Dec 10am" "Wed 2 Dec 2-4pm" deadline "Mon 30 Nov 5pm"')
+    click(group, poll_message(group), 0, "yes", user="UBEN")
+    rendered = _week_digest(group)
+    assert "Open polls" in rendered and "Scope &lt;!here&gt; meeting" in rendered
+    assert "1 of 3 answered" in rendered and "closes <!date^" in rendered
+    polls_part = next(b["text"]["text"] for b in _digests(group)[0]["blocks"] if b.get("block_id") == "digest-polls")
+    assert "<@" not in polls_part
+
+
+def test_the_next_meeting_is_shown_once_decided(group: BotUnderTest) -> None:
+    meet(group, MEET)
+    message = poll_message(group)
+    click(group, message, 1, "yes", user="UBEN")
+    press(group, message, "poll_close", user="UALICE")
+    view = group.fake.calls_to("views.open")[-1].json("view")
+    group.slack.view_submission(view, view_state(view, {"final": view["blocks"][1]["element"]["initial_option"]["value"]}),
+                                user_id="UALICE")
+    group.drain()
+    rendered = _week_digest(group)
+    assert "Next meeting" in rendered and "First meeting" in rendered and "<!date^" in rendered
+    assert "quiet week" not in rendered
+
+
+def test_new_and_top_issues_are_listed_with_their_plus_ones(group: BotUnderTest) -> None:
+    group.slack.command("/issue", "Lead provider contracts push all the risk onto small partners #lead-provider",
+                        user_id="UALICE", channel_id="CGROUP")
+    group.drain()
+    card = next(m for m in group.fake.messages("CGROUP") if "Lead provider" in m.get("text", ""))
+    plus_one = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+                    if "+1" in e["text"]["text"])
+    group.slack.block_action({"type": "button", "action_id": plus_one["action_id"], "value": plus_one.get("value", ""),
+                              "block_id": "x"}, user_id="UBEN", channel_id="CGROUP", message=card)
+    group.drain()
+    rendered = _week_digest(group)
+    assert "New issues (1)" in rendered and "#1 Lead provider contracts" in rendered
+    assert "Most supported issues" in rendered and "1 × +1" in rendered and "#lead-provider" in rendered
+
+
+def test_a_quiet_week_still_shows_what_stands(group: BotUnderTest) -> None:
+    group.slack.command("/issue", "Monitoring forms differ for every funder #monitoring", user_id="UALICE",
+                        channel_id="CGROUP")
+    group.drain()
+    card = next(m for m in group.fake.messages("CGROUP") if "Monitoring" in m.get("text", ""))
+    plus_one = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+                    if "+1" in e["text"]["text"])
+    group.slack.block_action({"type": "button", "action_id": plus_one["action_id"], "value": plus_one.get("value", ""),
+                              "block_id": "x"}, user_id="UBEN", channel_id="CGROUP", message=card)
+    group.drain()
+    group.clock.set("2026-12-04T16:00:00+00:00")  # a week later: nothing new since
+    digest_jobs.post_due_digest(TEAM_ID)
+    rendered = json.dumps(_digests(group)[-1]["blocks"], ensure_ascii=False)
+    assert "quiet week" in rendered and "Most supported issues" in rendered and "New issues" not in rendered
