@@ -238,31 +238,27 @@ def test_the_next_meeting_is_shown_once_decided(group: BotUnderTest) -> None:
     assert "quiet week" not in rendered
 
 
-def test_new_and_top_issues_are_listed_with_their_plus_ones(group: BotUnderTest) -> None:
-    group.slack.command("/issue", "Lead provider contracts push all the risk onto small partners #lead-provider",
-                        user_id="UALICE", channel_id="CGROUP")
-    group.drain()
-    card = next(m for m in group.fake.messages("CGROUP") if "Lead provider" in m.get("text", ""))
+def _backed_issue(bot: BotUnderTest, text: str) -> None:
+    """Alice adds an issue with `/issue`; Ben +1s its card."""
+    bot.slack.command("/issue", text, user_id="UALICE", channel_id="CGROUP")
+    bot.drain()
+    card = bot.fake.messages("CGROUP")[-1]
     plus_one = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
                     if "+1" in e["text"]["text"])
-    group.slack.block_action({"type": "button", "action_id": plus_one["action_id"], "value": plus_one.get("value", ""),
-                              "block_id": "x"}, user_id="UBEN", channel_id="CGROUP", message=card)
-    group.drain()
+    bot.slack.block_action({"type": "button", "action_id": plus_one["action_id"], "value": plus_one.get("value", ""),
+                            "block_id": "x"}, user_id="UBEN", channel_id="CGROUP", message=card)
+    bot.drain()
+
+
+def test_new_and_top_issues_are_listed_with_their_plus_ones(group: BotUnderTest) -> None:
+    _backed_issue(group, "Lead provider contracts push all the risk onto small partners #lead-provider")
     rendered = _week_digest(group)
     assert "New issues (1)" in rendered and "#1 Lead provider contracts" in rendered
     assert "Most supported issues" in rendered and "1 × +1" in rendered and "#lead-provider" in rendered
 
 
 def test_a_quiet_week_still_shows_what_stands(group: BotUnderTest) -> None:
-    group.slack.command("/issue", "Monitoring forms differ for every funder #monitoring", user_id="UALICE",
-                        channel_id="CGROUP")
-    group.drain()
-    card = next(m for m in group.fake.messages("CGROUP") if "Monitoring" in m.get("text", ""))
-    plus_one = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
-                    if "+1" in e["text"]["text"])
-    group.slack.block_action({"type": "button", "action_id": plus_one["action_id"], "value": plus_one.get("value", ""),
-                              "block_id": "x"}, user_id="UBEN", channel_id="CGROUP", message=card)
-    group.drain()
+    _backed_issue(group, "Monitoring forms differ for every funder #monitoring")
     group.clock.set("2026-12-04T16:00:00+00:00")  # a week later: nothing new since
     digest_jobs.post_due_digest(TEAM_ID)
     rendered = json.dumps(_digests(group)[-1]["blocks"], ensure_ascii=False)
