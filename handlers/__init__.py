@@ -9,13 +9,13 @@ from typing import Any
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import convene, home, middleware
+from handlers import convene, home, middleware, prompts
 
 logger = logging.getLogger(__name__)
 
 # Each area module exposes register(app, runtime) and the names it listens to, so the manifest
 # can be checked against the code.
-AREAS: tuple[ModuleType, ...] = (convene, home)
+AREAS: tuple[ModuleType, ...] = (convene, home, prompts)
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -47,6 +47,32 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
         ),
     ),
+    "/prompt": CommandHelp(
+        "/prompt",
+        "Good questions about commissioning, sent to members now and then; every answer kept.",
+        (
+            Usage("/prompt list", "the prompts in the order they will be sent, and the schedule"),
+            Usage("/prompt add <question>", "add a question to the end of the queue",
+                  "/prompt add What did your last tender cost you in staff time?"),
+            Usage("/prompt edit N <question>", "reword prompt N",
+                  "/prompt edit 7 What would make monitoring worth the time it takes?"),
+            Usage("/prompt move N to M", "put prompt N at place M in the queue (1 is sent next)", "/prompt move 7 to 1"),
+            Usage("/prompt retire N", "stop sending prompt N (its answers are kept); `restore N` brings it back",
+                  "/prompt retire 4"),
+            Usage("/prompt schedule weekly|fortnightly|monthly Day HH:MM",
+                  "when prompts go out, at that time in each member's own time zone; `monthly` is the first such "
+                  "day of the month", "/prompt schedule weekly Tue 10:00"),
+            Usage("/prompt schedule off", "stop scheduled prompts"),
+            Usage("/prompt send now [N]", "send prompt N (or the next one) to the group's channel members now",
+                  "/prompt send now 3"),
+            Usage("/prompt nudge N|off", "one reminder after N days to members who have not answered",
+                  "/prompt nudge 3"),
+            Usage("/prompt answers N", "read the answers to prompt N, credited as their authors chose",
+                  "/prompt answers 7"),
+            Usage("/prompt pause", "no prompts for you for four weeks; `/prompt resume` to start again"),
+        ),
+        coordinators_only=True,
+    ),
 }
 
 

@@ -2,6 +2,7 @@
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.ledger import Dispatch, ProcessedEvent
+from storage.models.prompts import Prompt, PromptAnswer, PromptDelivery, PromptMember, PromptRound, PromptSettings
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
 __all__ = [
@@ -11,6 +12,12 @@ __all__ = [
     "Dispatch",
     "Member",
     "ProcessedEvent",
+    "Prompt",
+    "PromptAnswer",
+    "PromptDelivery",
+    "PromptMember",
+    "PromptRound",
+    "PromptSettings",
     "UTCDateTime",
     "Workspace",
 ]
