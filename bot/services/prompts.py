@@ -258,7 +258,8 @@ def manual_period_key(prompt: Prompt, *, now: datetime, home: ZoneInfo) -> str:
 # ---- Coordinators' commands ---------------------------------------------------------------------
 
 
-def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Iterable[str], doing: str) -> None:
+def require_coordinator(session: Session, team_id: str, user_id: str, configured: Iterable[str], doing: str) -> None:
+    """NotAllowed unless the person is a coordinator."""
     if not is_coordinator(session, team_id, user_id, configured=configured):
         raise NotAllowed(f"Only a coordinator can {doing}. `/convene coordinators list` shows who they are.")
 
@@ -320,7 +321,7 @@ def _prompt(session: Session, team_id: str, number: int) -> Prompt:
 
 def add_prompt(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
                configured_coordinators: Iterable[str]) -> PromptLine:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "add prompts")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "add prompts")
     question = clean_question(text, example="/prompt add What would make monitoring worth the time it takes?")
     ensure_bank(session, team_id, now=now)
     repo = PromptRepository(session)
@@ -334,7 +335,7 @@ def add_prompt(session: Session, team_id: str, user_id: str, text: str, *, now: 
 
 def edit_prompt(session: Session, team_id: str, user_id: str, number: int, text: str, *, now: datetime,
                 configured_coordinators: Iterable[str]) -> PromptLine:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "edit prompts")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "edit prompts")
     question = clean_question(text, example=f"/prompt edit {number} What did your last commissioner ask for?")
     ensure_bank(session, team_id, now=now)
     prompt = _prompt(session, team_id, number)
@@ -348,7 +349,7 @@ def edit_prompt(session: Session, team_id: str, user_id: str, number: int, text:
 
 def retire_prompt(session: Session, team_id: str, user_id: str, number: int, *, now: datetime,
                   configured_coordinators: Iterable[str]) -> PromptLine:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "retire prompts")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "retire prompts")
     ensure_bank(session, team_id, now=now)
     prompt = _prompt(session, team_id, number)
     if prompt.retired_at is not None:
@@ -360,7 +361,7 @@ def retire_prompt(session: Session, team_id: str, user_id: str, number: int, *, 
 
 def restore_prompt(session: Session, team_id: str, user_id: str, number: int, *, now: datetime,
                    configured_coordinators: Iterable[str]) -> PromptLine:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "restore prompts")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "restore prompts")
     ensure_bank(session, team_id, now=now)
     repo = PromptRepository(session)
     prompt = _prompt(session, team_id, number)
@@ -389,7 +390,7 @@ def parse_move(text: str) -> tuple[int, str]:
 def move_prompt(session: Session, team_id: str, user_id: str, number: int, to: str, *, now: datetime,
                 configured_coordinators: Iterable[str]) -> PromptLine:
     """Put prompt `number` at place `to` in the queue (1 = sent next; `top`, `bottom` work too)."""
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "reorder prompts")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "reorder prompts")
     ensure_bank(session, team_id, now=now)
     repo = PromptRepository(session)
     prompt = _prompt(session, team_id, number)
@@ -420,7 +421,7 @@ class ScheduleSet:
 
 def set_schedule(session: Session, team_id: str, user_id: str, choice: ScheduleChoice, *, now: datetime,
                  home: ZoneInfo, configured_coordinators: Iterable[str]) -> ScheduleSet:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "change the prompt schedule")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "change the prompt schedule")
     settings = ensure_bank(session, team_id, now=now)
     settings.cadence = choice.cadence
     settings.weekday = choice.weekday
@@ -446,14 +447,17 @@ def parse_nudge(text: str) -> int | None:
     word = words[0].removesuffix("d")
     if word in ("off", "never", "none", "no", "0"):
         return None
-    if not word.isdigit() or not 1 <= int(word) <= MAX_NUDGE_DAYS:
+    if not word.isdigit():
+        raise InvalidInput(f"“{words[0]}” is not a number of days: say after how many days to nudge, or off.",
+                           example=example)
+    if not 1 <= int(word) <= MAX_NUDGE_DAYS:
         raise InvalidInput(f"Nudges go out after 1 to {MAX_NUDGE_DAYS} days, or not at all (off).", example=example)
     return int(word)
 
 
 def set_nudge(session: Session, team_id: str, user_id: str, days: int | None, *, now: datetime,
               configured_coordinators: Iterable[str]) -> int | None:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "change nudges")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "change nudges")
     settings = ensure_bank(session, team_id, now=now)
     settings.nudge_after_days = days
     settings.updated_at = now
@@ -508,7 +512,7 @@ class RoundStarted:
 def start_manual_round(session: Session, team_id: str, user_id: str, number: int | None, *, now: datetime,
                        home: ZoneInfo, configured_coordinators: Iterable[str]) -> RoundStarted:
     """`/prompt send now [N]`: a round for prompt N (or the next in the queue), sent to everyone now."""
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "send prompts")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "send prompts")
     ensure_bank(session, team_id, now=now)
     if number is None:
         queue = PromptRepository(session).active(team_id)
@@ -826,7 +830,8 @@ def credit_label(answer: PromptAnswer, member: Member | None) -> str:
         return "Anonymous"
     if answer.credit == "organisation":
         return f"Someone at {answer.organisation}" if answer.organisation else "A member organisation"
-    name = member.label if member is not None else "A member"
+    # A quote is credited by full name where Slack has one; display names are often nicknames.
+    name = (member.real_name or member.label) if member is not None else "A member"
     return f"{name} ({answer.organisation})" if answer.organisation else name
 
 
@@ -865,7 +870,7 @@ def _entries(session: Session, team_id: str, answers: Sequence[PromptAnswer]) ->
 
 def answers_page(session: Session, team_id: str, user_id: str, number: int, *, page: int = 1,
                  configured_coordinators: Iterable[str]) -> AnswersPage:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "read prompt answers")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "read prompt answers")
     prompt = _prompt(session, team_id, number)
     answers = AnswerRepository(session)
     total = answers.count_for_prompt(team_id, prompt.id)

@@ -117,11 +117,11 @@ def _packed_sections(lines: list[str]) -> list[Block]:
 
 
 def listing_blocks(found: PromptListing, *, can_change: bool, show_retired: bool) -> list[Block]:
-    blocks: list[Block] = [
-        section(f"*Prompts* go out {schedule_text(found.schedule)}"
-                + (", in each member's own time zone" if found.schedule.active else "")
-                + f"; {nudge_text(found.nudge_after_days)}."),
-    ]
+    if found.schedule.active:
+        when = f"*Prompts* go out {schedule_text(found.schedule)}, in each member's own time zone"
+    else:
+        when = "*Prompts* are not scheduled (`/prompt schedule weekly Tue 10:00` starts them)"
+    blocks: list[Block] = [section(f"{when}; {nudge_text(found.nudge_after_days)}.")]
     if found.queue:
         blocks.append(context("In the order they will be sent: the first is sent next, and each goes to the back "
                               "of the queue once it has been asked."))

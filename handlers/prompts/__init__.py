@@ -168,6 +168,7 @@ class PromptHandlers:
         home_zone = self._home_zone(team_id)
         now = self.rt.clock()
         with self.rt.db.unit_of_work() as session:
+            service.require_coordinator(session, team_id, user_id, self._configured, "send prompts")
             channel_id = self._channel(session, team_id)
             if channel_id is None:
                 raise InvalidInput("The group has no channel yet, and prompts go to its members.",
