@@ -596,7 +596,8 @@ def answer_form(session: Session, team_id: str, user_id: str, delivery_id: int) 
         text=modal.text if modal else "",
         message_answers=[a.text for a in answers if a.source_key != "modal"],
         credit=latest.credit if latest else (pref_credit or "named"),
-        shareable=latest.shareable if latest else (pref_share if pref_share is not None else True),
+        # Being quoted in the channel's digest is opt-in.
+        shareable=latest.shareable if latest else bool(pref_share),
         organisation=_organisation(session, team_id, user_id),
     )
 
@@ -640,12 +641,25 @@ def save_modal_answer(session: Session, team_id: str, user_id: str, delivery_id:
     return delivery
 
 
+# A short "thanks!" after answering is a pleasantry, not a second answer.
+_PLEASANTRIES = {
+    "thanks", "thank you", "thankyou", "thx", "ta", "cheers", "ok", "okay", "cool", "great", "nice", "done",
+    "sure", "will do", "np", "no problem", "lovely", "perfect", "brilliant", "+1", ":+1:", ":thumbsup:",
+    ":pray:", ":slightly_smiling_face:", ":smile:", ":white_check_mark:", "👍", "🙏", "🙂",
+}
+
+
+def is_pleasantry(text: str) -> bool:
+    words = re.sub(r"[.!?,\s]+", " ", text.lower()).strip()
+    return words in _PLEASANTRIES or words.replace(" ", "") in _PLEASANTRIES
+
+
 @dataclass(frozen=True)
 class MessageAnswer:
-    """A DM message logged as an answer."""
+    """A DM message that answers a prompt."""
 
     delivery: PromptDelivery
-    logged: bool  # False when Slack re-sent a message already logged
+    logged: bool  # False for a message already logged (Slack retried it) or a "thanks!" after answering
     first: bool  # the first answer to this delivery: worth a word about how it is credited
     credit: str
     shareable: bool
@@ -684,6 +698,8 @@ def log_message_answer(session: Session, team_id: str, user_id: str, *, channel_
         return None
     answers = AnswerRepository(session)
     before = answers.for_delivery(delivery.id)
+    if before and is_pleasantry(text):
+        return MessageAnswer(delivery, False, False, before[-1].credit, before[-1].shareable)
     if before:
         credit, shareable = before[-1].credit, before[-1].shareable
     else:

@@ -6,10 +6,12 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.jobs import prompts as prompt_jobs
 from bot.runtime import Runtime
@@ -30,19 +32,8 @@ logger = logging.getLogger(__name__)
 COMMANDS = ("/prompt",)
 EVENTS = ("message.im",)
 
-# A short "thanks!" after answering is a pleasantry, not a second answer.
-_PLEASANTRIES = {
-    "thanks", "thank you", "thankyou", "thx", "ta", "cheers", "ok", "okay", "cool", "great", "nice", "done",
-    "sure", "will do", "np", "no problem", "thanks!", "lovely", "perfect", "brilliant", "+1", ":+1:",
-    ":thumbsup:", ":pray:", ":slightly_smiling_face:", ":smile:", ":white_check_mark:", "👍", "🙏", "🙂",
-}
 # Message subtypes that are still the member's own words.
 _OWN_TEXT_SUBTYPES = (None, "file_share", "thread_broadcast")
-
-
-def is_pleasantry(text: str) -> bool:
-    words = re.sub(r"[.!?,\s]+", " ", text.lower()).strip()
-    return words in _PLEASANTRIES or words.replace(" ", "") in _PLEASANTRIES
 
 
 def _in_direct_message(event: dict[str, Any]) -> bool:
@@ -135,7 +126,7 @@ class PromptHandlers:
                                        configured_coordinators=self._configured)
         ephemeral(respond, prompt_views.moved_text(line))
 
-    def _home_zone(self, team_id: str) -> Any:
+    def _home_zone(self, team_id: str) -> ZoneInfo:
         with self.rt.db.unit_of_work() as session:
             return workspace_zone(WorkspaceRepository(session).get(team_id), self.rt.home_zone)
 
@@ -155,7 +146,7 @@ class PromptHandlers:
                      "`/convene settings channel #your-channel`.")
         ephemeral(respond, text)
 
-    def _channel(self, session: Any, team_id: str) -> str | None:
+    def _channel(self, session: Session, team_id: str) -> str | None:
         return group_settings(session, team_id, now=self.rt.clock(), default_channel=self.rt.settings.convene_channel,
                               default_timezone=self.rt.settings.convene_timezone).channel_id
 
@@ -325,12 +316,6 @@ class PromptHandlers:
         text = event.get("text") or ""
         now = self.rt.clock()
         with self.rt.db.unit_of_work() as session:
-            delivery = service.answered_delivery_for_message(session, team_id, user_id, channel_id=channel_id,
-                                                             thread_ts=event.get("thread_ts"), now=now)
-            already = bool(delivery and service.delivery_state(session, delivery).answered)
-        if delivery is not None and already and is_pleasantry(text):
-            return
-        with self.rt.db.unit_of_work() as session:
             logged = service.log_message_answer(session, team_id, user_id, channel_id=channel_id, ts=ts,
                                                 thread_ts=event.get("thread_ts"), text=text, now=now)
         if logged is None:
@@ -347,7 +332,8 @@ class PromptHandlers:
                 logger.warning("Could not react to an answer in %s: %s", channel_id, error.response.get("error"))
         if logged.first:
             self.rt.sender.post(team_id, f"prompt-answer-ack:{logged.delivery.id}", channel=channel_id,
-                                text=prompt_views.answer_ack_text(logged.credit, logged.shareable), thread_ts=ts)
+                                text=prompt_views.answer_ack_text(logged.credit, logged.shareable),
+                                thread_ts=event.get("thread_ts") or ts)
         self._refresh_prompt(client, logged.delivery.id)
 
     def _edited(self, client: WebClient, team_id: str, event: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ import pytest
 
 from bot.services import prompts as rules
 from bot.services.errors import InvalidInput
-from handlers.prompts import is_pleasantry
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -141,9 +140,9 @@ def test_three_unanswered_prompts_in_a_row_means_no_nudge() -> None:
 
 def test_short_thanks_after_answering_are_not_answers() -> None:
     for text in ("Thanks!", "thank you", "OK.", ":+1:", "👍", "Cheers"):
-        assert is_pleasantry(text), text
+        assert rules.is_pleasantry(text), text
     for text in ("Thanks for asking: short contracts kill us.", "No", "ok so the real problem is cash flow"):
-        assert not is_pleasantry(text), text
+        assert not rules.is_pleasantry(text), text
 
 
 def test_the_shipped_bank_is_substantial_and_well_formed() -> None:

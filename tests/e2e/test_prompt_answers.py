@@ -298,3 +298,16 @@ def test_my_data_includes_prompts_and_forget_me_deletes_them(bot: BotUnderTest) 
         assert session.scalar(select(func.count()).select_from(PromptDelivery)
                               .where(PromptDelivery.user_id == "UALICE")) == 0
     assert [a.text for a in answers(bot)] == ["Ben's answer stays."]
+
+
+def test_app_home_shows_a_pause_and_resumes_it(bot: BotUnderTest) -> None:
+    say(bot, "pause", user="UALICE")
+    bot.slack.app_home_opened(user_id="UALICE")
+    bot.drain()
+    home = bot.fake.home_views["UALICE"]
+    assert "paused for you until" in json.dumps(home)
+    bot.slack.block_action({"action_id": "prompt_resume"}, user_id="UALICE", view=home)
+    bot.drain()
+    assert "paused for you" not in json.dumps(bot.fake.home_views["UALICE"])
+    with bot.runtime.db.unit_of_work() as session:
+        assert session.get(PromptMember, (TEAM_ID, "UALICE")).paused_until is None

@@ -84,7 +84,9 @@ def start_bot(database_url: str, fake: FakeSlack, *, clock: ManualClock | None =
     jobs.bind(runtime)
     wsgi = ConveneWSGI(build_app(runtime, http=True), runtime.db)
     server = make_server("127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="bot-http", daemon=True)
+    # A short poll interval keeps shutdown() (and so every test's teardown) fast.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="bot-http",
+                              daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     return BotUnderTest(
