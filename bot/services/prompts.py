@@ -943,10 +943,14 @@ class PeriodPrompt:
     quotes: list[Quote]
 
 
-def period_prompt(session: Session, team_id: str, *, now: datetime, period: timedelta = timedelta(days=7),
+def period_prompt(session: Session, team_id: str, *, start: datetime, end: datetime,
                   quotes: int = QUOTES_IN_DIGEST) -> PeriodPrompt | None:
-    """The prompt sent in the `period` before `now` (the scheduled one if any), or None."""
-    round_ = RoundRepository(session).latest(team_id, since=now - period, until=now)
+    """The prompt sent between `start` and `end` (the scheduled one if both kinds were), or None.
+
+    For the weekly digest: the question, how many it went to and how many answered, and up to
+    `quotes` answers (one per author) whose authors allowed quoting, credited as they chose.
+    """
+    round_ = RoundRepository(session).latest(team_id, since=start, until=end)
     if round_ is None:
         return None
     prompt = PromptRepository(session).get(round_.prompt_id)

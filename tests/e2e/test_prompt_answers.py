@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -267,16 +268,18 @@ def test_the_digest_gets_this_periods_prompt_the_count_and_allowed_quotes(bot: B
     _submit(bot, _open_modal(bot, "UADMIN"), "UADMIN", text="Quote me anonymously.", credit="anonymous",
             share=["quote"])
     reply_in_dm(bot, "UBEN", "Do not quote me.")
+    week = timedelta(days=7)
     with bot.runtime.db.unit_of_work() as session:
-        found = service.period_prompt(session, TEAM_ID, now=bot.clock())
+        found = service.period_prompt(session, TEAM_ID, start=bot.clock() - week, end=bot.clock())
     assert found is not None and found.number == 3 and "last bid" in found.question
     assert (found.sent, found.answered) == (3, 3)
     assert [(q.text, q.credited_as) for q in found.quotes] == [
         ("Quote me, named.", "Alice Adams"), ("Quote me anonymously.", "Anonymous"),
     ]
     with bot.runtime.db.unit_of_work() as session:
-        later = bot.clock().replace(year=2027)
-        assert service.period_prompt(session, TEAM_ID, now=later) is None
+        next_week = bot.clock() + week
+        assert service.period_prompt(session, TEAM_ID, start=next_week - week + timedelta(seconds=1),
+                                     end=next_week) is None
 
 
 def test_my_data_includes_prompts_and_forget_me_deletes_them(bot: BotUnderTest) -> None:

@@ -255,3 +255,28 @@ def test_nudges_can_be_turned_off_or_delayed(bot: BotUnderTest) -> None:
     tick(bot, "2026-12-06T10:00:00+00:00")
     assert len(nudges(bot, "UALICE")) == 1
     assert "1 to 28 days" in say(bot, "nudge 90")
+
+
+def test_a_member_slack_will_never_let_us_reach_is_not_retried(bot: BotUnderTest) -> None:
+    use_group_channel(bot)
+    say(bot, "schedule weekly Tue 10:00")
+    bot.fake.fail_next("chat.postMessage", error="cannot_dm_bot", times=2)
+    tick(bot, "2026-11-24T10:00:00+00:00")
+    tick(bot, "2026-11-24T10:02:00+00:00")
+    tick(bot, "2026-11-24T10:04:00+00:00")
+    attempts = [c for c in bot.fake.calls_to("chat.postMessage") if c.args.get("channel") in ("UALICE", "UADMIN")]
+    assert len(attempts) == 2, "one refused attempt each, never repeated"
+    assert {d.error for d in deliveries(bot)} == {"cannot_dm_bot"}
+
+
+def test_a_nudge_slack_refused_is_tried_once_more_and_still_sent_only_once(bot: BotUnderTest) -> None:
+    use_group_channel(bot)
+    say(bot, "schedule weekly Tue 10:00")
+    tick(bot, "2026-11-24T10:00:00+00:00")
+    reply_in_dm(bot, "UADMIN", "Answered, so no nudge for me.")
+    bot.fake.fail_next("chat.postMessage", error="internal_error")
+    tick(bot, "2026-11-27T10:00:00+00:00")
+    assert nudges(bot, "UALICE") == []
+    tick(bot, "2026-11-27T10:02:00+00:00")
+    tick(bot, "2026-11-27T10:04:00+00:00")
+    assert len(nudges(bot, "UALICE")) == 1

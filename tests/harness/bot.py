@@ -84,7 +84,7 @@ def start_bot(database_url: str, fake: FakeSlack, *, clock: ManualClock | None =
     jobs.bind(runtime)
     wsgi = ConveneWSGI(build_app(runtime, http=True), runtime.db)
     server = make_server("127.0.0.1", 0, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    # A short poll interval keeps shutdown() (and so every test's teardown) fast.
+    # A short poll keeps shutdown() (every test's teardown) from waiting half a second.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="bot-http",
                               daemon=True)
     thread.start()
