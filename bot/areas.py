@@ -9,26 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
-
-from bot.home import HomeContext, HomeSection
-from bot.services import prompts as prompt_service
+from bot.home import HomeSection
+from bot.services import prompts
 from bot.services.personal_data import Exporter, Forgetter, export_profile
-from bot.views import prompts as prompt_views
-from bot.views.blocks import Block
 
+HOME_SECTIONS: list[HomeSection] = [
+    prompts.home_section,
+]
 
-def prompts_home(session: Session, ctx: HomeContext) -> list[Block]:
-    """Prompts waiting for the member's answer, or their pause."""
-    return prompt_views.home_blocks(prompt_service.member_prompts(session, ctx.team_id, ctx.user_id, now=ctx.now))
-
-
-HOME_SECTIONS: list[HomeSection] = [prompts_home]
-
-PERSONAL_DATA_EXPORTERS: list[Exporter] = [export_profile, prompt_service.export_prompts]
+PERSONAL_DATA_EXPORTERS: list[Exporter] = [
+    export_profile,
+    prompts.export_personal_data,
+]
 
 # Run before the member's profile is deleted; anonymise what must outlive the member.
-PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [("Prompts", prompt_service.forget_prompts)]
+PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
+    ("Prompts", prompts.forget_personal_data),
+]
 
 # Slow first-use work done when a Slack-facing process starts (loading a parser's data…).
 WARMERS: list[Callable[[], None]] = []

@@ -21,9 +21,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.home import HomeContext
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.members import is_coordinator, member_zone, present
 from bot.services.personal_data import PersonalData
+from bot.views.blocks import Block
 from storage.models import Member, Prompt, PromptAnswer, PromptDelivery, PromptRound, PromptSettings
 from storage.models.prompts import CREDITS
 from storage.repositories.prompts import (
@@ -922,6 +924,13 @@ def member_prompts(session: Session, team_id: str, user_id: str, *, now: datetim
     )
 
 
+def home_section(session: Session, ctx: HomeContext) -> list[Block]:
+    """The App Home's "Prompts waiting for your answer" (and a pause, if the member took one)."""
+    from bot.views.prompts import home_blocks  # the view imports this module
+
+    return home_blocks(member_prompts(session, ctx.team_id, ctx.user_id, now=ctx.now))
+
+
 # ---- The weekly digest ----------------------------------------------------------------------------
 
 
@@ -972,7 +981,7 @@ def period_prompt(session: Session, team_id: str, *, start: datetime, end: datet
 # ---- Personal data --------------------------------------------------------------------------------
 
 
-def export_prompts(session: Session, team_id: str, user_id: str) -> PersonalData:
+def export_personal_data(session: Session, team_id: str, user_id: str) -> PersonalData:
     """Every prompt sent to the member, their skips, nudges and answers, and their pause."""
     records: list[dict[str, Any]] = []
     questions: dict[int, str] = {}
@@ -1005,7 +1014,7 @@ def export_prompts(session: Session, team_id: str, user_id: str) -> PersonalData
     return PersonalData("Prompts", records)
 
 
-def forget_prompts(session: Session, team_id: str, user_id: str) -> int:
+def forget_personal_data(session: Session, team_id: str, user_id: str) -> int:
     """Delete the member's answers, deliveries and pause; prompts they wrote stay, unattributed."""
     touched = AnswerRepository(session).delete_for_member(team_id, user_id)
     touched += DeliveryRepository(session).delete_for_member(team_id, user_id)
