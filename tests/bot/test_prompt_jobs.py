@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 from bot.jobs import standing
@@ -51,6 +52,10 @@ def test_other_jobs_run_while_every_fan_out_thread_is_busy(db: Database) -> None
             assert BUSY.acquire(timeout=10), "the fan-outs did not start"
         jobs.at("poll-close:1", other_job, now + timedelta(milliseconds=10))
         assert OTHER_JOB_RAN.wait(timeout=5), "a job on the default executor waited for the fan-outs"
+        # Let the scheduler's loop finish with the job (it removes it from the store) before stopping.
+        deadline = time.monotonic() + 5
+        while scheduler.get_job("poll-close:1") is not None and time.monotonic() < deadline:
+            OTHER_JOB_RAN.wait(0.01)
     finally:
         RELEASE.set()
         scheduler.shutdown(wait=True)

@@ -149,7 +149,7 @@ def test_the_answer_modal_keeps_the_credit_choice_and_reopens_prefilled(bot: Bot
     assert text_input["initial_value"] == "The lead partner changed the budget after we signed."
     assert credit["initial_option"]["value"] == "organisation"
     _submit(bot, again, "UALICE", text="The lead partner cut our budget by a fifth after we signed.",
-            credit="named")
+            credit="named", share=[])
     [answer] = answers(bot, "UALICE")
     assert answer.text.startswith("The lead partner cut") and (answer.credit, answer.shareable) == ("named", False)
 
