@@ -46,7 +46,6 @@ NUDGE_GRACE = timedelta(hours=12)
 # A plain message in the DM answers the latest prompt sent this recently.
 ANSWER_WINDOW = timedelta(days=14)
 PAUSE_FOR = timedelta(weeks=4)
-DEFAULT_NUDGE_DAYS = 3
 MAX_NUDGE_DAYS = 28
 # Members who left this many prompts in a row unanswered are not nudged: a pace for volunteers.
 QUIET_AFTER = 3

@@ -20,6 +20,7 @@ CADENCES = ("off", "weekly", "fortnightly", "monthly")
 CREDITS = ("named", "organisation", "anonymous")
 DELIVERY_STATUSES = ("claimed", "sent", "failed")
 ROUND_KINDS = ("scheduled", "manual")
+DEFAULT_NUDGE_DAYS = 3
 
 
 class PromptSettings(Base):
@@ -35,7 +36,7 @@ class PromptSettings(Base):
     anchor_on: Mapped[date | None]
     # Members whose delivery moment came before this are not sent that period's prompt.
     schedule_set_at: Mapped[datetime | None]
-    nudge_after_days: Mapped[int | None] = mapped_column(default=3)
+    nudge_after_days: Mapped[int | None] = mapped_column(default=DEFAULT_NUDGE_DAYS)
     bank_loaded_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(32))

@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts
+from storage.models.prompts import DEFAULT_NUDGE_DAYS
 from storage.models import (
     Prompt,
     PromptAnswer,
@@ -45,7 +46,7 @@ class PromptSettingsRepository:
                                       conflict_columns=["team_id"])
         insert_ignoring_conflicts(
             self.session, PromptSettings,
-            {"team_id": team_id, "cadence": "off", "nudge_after_days": 3, "updated_at": now},
+            {"team_id": team_id, "cadence": "off", "nudge_after_days": DEFAULT_NUDGE_DAYS, "updated_at": now},
             conflict_columns=["team_id"],
         )
         query = select(PromptSettings).where(PromptSettings.team_id == team_id).execution_options(populate_existing=True)
