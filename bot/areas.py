@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 from bot import digest_sections, home_sections
 from bot.home import HomeSection
-from bot.services import availability, issues_export, poll_dates, polls, volunteering
+from bot.services import availability, issues_export, poll_dates, polls, prompts, volunteering
 from bot.services.digest import DigestSectionSource
 from bot.services.personal_data import Exporter, Forgetter, export_profile
 
 HOME_SECTIONS: list[HomeSection] = [
     home_sections.polls_waiting_for_vote,
+    prompts.home_section,
     home_sections.your_availability,
     home_sections.top_open_issues,
     home_sections.open_volunteer_calls,
@@ -28,6 +29,7 @@ PERSONAL_DATA_EXPORTERS: list[Exporter] = [
     availability.export_personal_data,
     volunteering.export_personal_data,
     issues_export.export_personal_data,
+    prompts.export_personal_data,
 ]
 
 # Run before the member's profile is deleted; anonymise what must outlive the member.
@@ -36,6 +38,7 @@ PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
     ("Availability", availability.forget_personal_data),
     ("Volunteering", volunteering.forget_personal_data),
     ("Issues", issues_export.forget_member),
+    ("Prompts", prompts.forget_personal_data),
 ]
 
 # The weekly digest's sections, in order; an area with nothing to report returns None.

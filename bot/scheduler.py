@@ -31,6 +31,10 @@ DEFAULT_MISFIRE_GRACE_SECONDS = 6 * 3600
 # How often the clock looks at the job store even when it knows of nothing due: web workers add
 # jobs to the store behind its back.
 WAKE_INTERVAL_SECONDS = 30
+# Long fan-outs (a prompt DMed to every member, waiting out Slack's 429s) run on their own threads,
+# so however long they take, the default pool stays free for every other job.
+FANOUT_EXECUTOR = "fanout"
+FANOUT_THREADS = 2
 
 SchedulerMode = Literal["background", "blocking", "once", "store-only"]
 
@@ -92,7 +96,10 @@ def build_scheduler(engine: Engine, mode: SchedulerMode) -> BaseScheduler:
     }
     scheduler = kinds[mode](
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
-        executors={"default": {"type": "threadpool", "max_workers": 8}},
+        executors={
+            "default": {"type": "threadpool", "max_workers": 8},
+            FANOUT_EXECUTOR: {"type": "threadpool", "max_workers": FANOUT_THREADS},
+        },
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -121,13 +128,14 @@ class Jobs:
         run_at: datetime,
         *args: Any,
         misfire_grace_time: int | None = DEFAULT_MISFIRE_GRACE_SECONDS,
+        executor: str = "default",
     ) -> None:
         """Run `func(*args)` once at `run_at`, replacing any job with the same ID."""
         self.add(job_id, func, DateTrigger(run_date=run_at, timezone=timezone.utc), *args,
-                 misfire_grace_time=misfire_grace_time)
+                 misfire_grace_time=misfire_grace_time, executor=executor)
 
-    def every(self, job_id: str, func: Callable[..., Any], seconds: int, *args: Any) -> None:
-        self.add(job_id, func, IntervalTrigger(seconds=seconds, timezone=timezone.utc), *args)
+    def every(self, job_id: str, func: Callable[..., Any], seconds: int, *args: Any, executor: str = "default") -> None:
+        self.add(job_id, func, IntervalTrigger(seconds=seconds, timezone=timezone.utc), *args, executor=executor)
 
     def add(
         self,
@@ -136,7 +144,9 @@ class Jobs:
         trigger: BaseTrigger,
         *args: Any,
         misfire_grace_time: int | None = DEFAULT_MISFIRE_GRACE_SECONDS,
+        executor: str = "default",
     ) -> None:
+        """Add or replace a job; `executor=FANOUT_EXECUTOR` for long fan-outs."""
         self.scheduler.add_job(
             func,
             trigger=trigger,
@@ -146,6 +156,7 @@ class Jobs:
             replace_existing=True,
             coalesce=True,
             misfire_grace_time=misfire_grace_time,
+            executor=executor,
         )
 
     def cancel(self, job_id: str) -> bool:

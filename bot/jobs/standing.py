@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.jobs import digest, housekeeping, issues, polls
-from bot.scheduler import WAKE_INTERVAL_SECONDS, Jobs
+from bot.jobs import digest, housekeeping, issues, polls, prompts
+from bot.scheduler import FANOUT_EXECUTOR, WAKE_INTERVAL_SECONDS, Jobs
 
 
 def install(jobs: Jobs) -> None:
@@ -13,3 +13,4 @@ def install(jobs: Jobs) -> None:
     jobs.every("digest:catch-up", digest.catch_up, 600)
     jobs.every("issues:refresh-cards", issues.refresh_stale_cards, 60)
     jobs.every("polls:repair-messages", polls.refresh_unrendered, polls.SWEEP_SECONDS)
+    jobs.every("prompts:tick", prompts.tick, prompts.TICK_SECONDS, executor=FANOUT_EXECUTOR)

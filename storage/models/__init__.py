@@ -7,6 +7,7 @@ from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, Iss
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
 from storage.models.volunteering import VolunteerCall, VolunteerResponse
+from storage.models.prompts import Prompt, PromptAnswer, PromptDelivery, PromptMember, PromptRound, PromptSettings
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
 __all__ = [
@@ -28,6 +29,12 @@ __all__ = [
     "PollOption",
     "PollVote",
     "ProcessedEvent",
+    "Prompt",
+    "PromptAnswer",
+    "PromptDelivery",
+    "PromptMember",
+    "PromptRound",
+    "PromptSettings",
     "UTCDateTime",
     "VolunteerCall",
     "VolunteerResponse",

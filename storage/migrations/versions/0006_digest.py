@@ -1,7 +1,7 @@
 """The weekly digest: its schedule, and one row per period posted.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-24 19:28:07.088502
 """
 
@@ -14,7 +14,7 @@ import storage.models.base
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
