@@ -17,7 +17,7 @@ from bot.services.personal_data import Exporter, Forgetter, export_profile
 
 HOME_SECTIONS: list[HomeSection] = [
     home_sections.polls_waiting_for_vote,
-    prompts.home_section,
+    home_sections.prompts_waiting_for_answer,
     home_sections.your_availability,
     home_sections.top_open_issues,
     home_sections.open_volunteer_calls,
@@ -47,6 +47,7 @@ DIGEST_SECTIONS: list[DigestSectionSource] = [
     digest_sections.open_polls,
     digest_sections.new_issues,
     digest_sections.top_issues,
+    digest_sections.this_weeks_prompt,
     digest_sections.volunteer_calls,
     digest_sections.away_next_week,
 ]

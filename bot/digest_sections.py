@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.services import issues, polls, volunteering
+from bot.services import issues, polls, prompts, volunteering
 from bot.services.digest import MAX_LINES_PER_SECTION, DigestContext, DigestLine, DigestSection
 from bot.text import escape
 from bot.views.blocks import date_token
@@ -71,6 +71,17 @@ def _issue_detail(item: issues.IssueSummary) -> str:
     if item.tags:
         parts.append(" ".join(f"#{escape(tag)}" for tag in item.tags[:4]))
     return ", ".join(parts)
+
+
+def this_weeks_prompt(session: Session, ctx: DigestContext) -> DigestSection | None:
+    """The question members were asked this period, how many answered, and quotes their authors allowed."""
+    asked = prompts.period_prompt(session, ctx.team_id, start=ctx.period.start, end=ctx.until)
+    if asked is None:
+        return None
+    answered = f"{asked.answered} of {asked.sent} answered" if asked.sent else "no one was asked yet"
+    summary = f"_{escape(asked.question)}_\n{answered}. Answer any time from the message Convene sent you."
+    lines = [DigestLine(f"“{escape(quote.text)}”", f"{escape(quote.credited_as)}") for quote in asked.quotes]
+    return DigestSection("prompt", "This week's question", lines, summary=summary)
 
 
 def volunteer_calls(session: Session, ctx: DigestContext) -> DigestSection | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.home import HomeContext
-from bot.services import availability, issues, polls, volunteering
+from bot.services import availability, issues, polls, prompts, volunteering
 from bot.views import issues as issue_views
 from bot.views import polls as poll_views
+from bot.views import prompts as prompt_views
 from bot.views.availability import availability_home_blocks
 from bot.views.blocks import Block
 from bot.views.volunteering import volunteering_home_blocks
@@ -19,6 +20,11 @@ from bot.views.volunteering import volunteering_home_blocks
 
 def polls_waiting_for_vote(session: Session, ctx: HomeContext) -> list[Block]:
     return poll_views.home_blocks(polls.awaiting_vote(session, ctx.team_id, ctx.user_id), ctx.zone)
+
+
+def prompts_waiting_for_answer(session: Session, ctx: HomeContext) -> list[Block]:
+    """Prompts the member has not answered yet (and their pause, if they took one)."""
+    return prompt_views.home_blocks(prompts.member_prompts(session, ctx.team_id, ctx.user_id, now=ctx.now))
 
 
 def your_availability(session: Session, ctx: HomeContext) -> list[Block]:

@@ -140,6 +140,10 @@ COMMANDS: dict[str, CommandHelp] = {
                   "/prompt answers 7"),
             Usage("/prompt pause", "no prompts for you for four weeks; `/prompt resume` to start again"),
         ),
+        notes=(
+            "Any answer can become an issue in the register: its author presses *Make it an issue* on the "
+            "prompt's message; a coordinator can do it from `/prompt answers N` when the author allowed sharing.",
+        ),
         coordinators_only=True,
     ),
     "/digest": CommandHelp(

@@ -40,6 +40,8 @@ SKIP_ACTION = "prompt_skip"
 PAUSE_ACTION = "prompt_pause"
 RESUME_ACTION = "prompt_resume"
 ANSWERS_PAGE_ACTION = "prompt_answers_page"
+DELIVERY_TO_ISSUE_ACTION = "prompt_delivery_to_issue"  # the author, from their DM
+ANSWER_TO_ISSUE_ACTION = "prompt_answer_to_issue"  # a coordinator, from /prompt answers
 ANSWER_MODAL = "prompt_answer_modal"
 TEXT_BLOCK = "answer_text"
 TEXT_ACTION = "text"
@@ -248,6 +250,7 @@ def _settled_message(state: DeliveryState) -> tuple[str, list[Block]]:
             section(f":white_check_mark: *Answered, thank you* — {when}"),
             section(safe),
             actions(button("Edit answer", ANSWER_ACTION, value=str(state.delivery_id)),
+                    button("Make it an issue", DELIVERY_TO_ISSUE_ACTION, value=str(state.delivery_id)),
                     block_id=f"prompt_actions_{state.delivery_id}"),
         ]
         return message_text(f"Answered: {state.question}"), blocks
@@ -344,7 +347,10 @@ def answer_modal(form: AnswerForm) -> dict[str, Any]:
 # ---- What coordinators read -----------------------------------------------------------------------
 
 
-def answers_page_blocks(page: AnswersPage) -> list[Block]:
+def answers_page_blocks(page: AnswersPage, issue_numbers: dict[int, int] | None = None) -> list[Block]:
+    """The answers to one prompt; shareable ones carry a button that makes them an issue
+    (or say which issue they became)."""
+    issue_numbers = issue_numbers or {}
     blocks: list[Block] = [
         header(f"Answers to prompt #{page.number}"),
         section(escape(truncate(page.question, 2900))),
@@ -359,8 +365,14 @@ def answers_page_blocks(page: AnswersPage) -> list[Block]:
         digest = "may be quoted in the digest" if entry.shareable else "not for the digest"
         via = " · replied in a message" if entry.by_message else ""
         blocks.append(divider())
-        blocks.append(section(escape(truncate(entry.text, 2900)), block_id=f"prompt_answer_{entry.answer_id}"))
-        blocks.append(context(f"— {escape(entry.credited_as)} · {when} · {digest}{via}"))
+        became = issue_numbers.get(entry.answer_id)
+        accessory = None
+        if entry.shareable and became is None:
+            accessory = button("Make it an issue", ANSWER_TO_ISSUE_ACTION, value=str(entry.answer_id))
+        blocks.append(section(escape(truncate(entry.text, 2900)), block_id=f"prompt_answer_{entry.answer_id}",
+                              accessory=accessory))
+        issue_note = f" · became issue #{became}" if became is not None else ""
+        blocks.append(context(f"— {escape(entry.credited_as)} · {when} · {digest}{via}{issue_note}"))
     buttons = []
     if page.page > 1:
         buttons.append(button("◀ Previous", f"{ANSWERS_PAGE_ACTION}_prev", value=f"{page.number}:{page.page - 1}"))

@@ -25,6 +25,7 @@ from bot.views import help as help_view
 from bot.views import prompts as prompt_views
 from handlers import home
 from handlers.common import ephemeral, telling
+from handlers.issues import open_issue_form
 from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(prompt_views.RESUME_ACTION)(handler.resume)
     app.action(re.compile(rf"^{prompt_views.ANSWERS_PAGE_ACTION}_(prev|next)$"))(handler.answers_page)
     app.view(prompt_views.ANSWER_MODAL)(handler.save_answer)
+    app.action(prompt_views.DELIVERY_TO_ISSUE_ACTION)(handler.delivery_to_issue)
+    app.action(prompt_views.ANSWER_TO_ISSUE_ACTION)(handler.answer_to_issue)
     app.event("message", matchers=[_in_direct_message])(handler.direct_message)
 
 
@@ -189,7 +192,8 @@ class PromptHandlers:
         with self.rt.db.unit_of_work() as session:
             found = service.answers_page(session, team_id, user_id, number, page=page,
                                          configured_coordinators=self._configured)
-        ephemeral(respond, f"Answers to prompt #{number}", prompt_views.answers_page_blocks(found))
+            became = service.issues_from_answers(session, team_id, [entry.answer_id for entry in found.entries])
+        ephemeral(respond, f"Answers to prompt #{number}", prompt_views.answers_page_blocks(found, became))
 
     def _pause(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
         with self.rt.db.unit_of_work() as session:
@@ -295,7 +299,37 @@ class PromptHandlers:
             with self.rt.db.unit_of_work() as session:
                 found = service.answers_page(session, team_id, user_id, number, page=page,
                                              configured_coordinators=self._configured)
-            respond(text=f"Answers to prompt #{number}", blocks=prompt_views.answers_page_blocks(found), replace_original=True)
+                became = service.issues_from_answers(session, team_id, [entry.answer_id for entry in found.entries])
+            respond(text=f"Answers to prompt #{number}", blocks=prompt_views.answers_page_blocks(found, became),
+                    replace_original=True)
+
+    # Answers that become issues
+    def delivery_to_issue(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """The author, from their answered prompt: their latest answer becomes an issue."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(self._teller(body, respond, client), "making an answer an issue"):
+            delivery_id = service.parse_number(body["actions"][0].get("value", ""), example="")
+            with self.rt.db.unit_of_work() as session:
+                answer_id = service.latest_answer_id(session, team_id, user_id, delivery_id)
+            self._open_issue_form(body, client, team_id, user_id, answer_id)
+
+    def answer_to_issue(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """A coordinator, from `/prompt answers`: an answer its author allowed to be shared becomes an issue."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(self._teller(body, respond, client), "making an answer an issue"):
+            answer_id = service.parse_number(body["actions"][0].get("value", ""), example="")
+            self._open_issue_form(body, client, team_id, user_id, answer_id)
+
+    def _open_issue_form(self, body: dict[str, Any], client: WebClient, team_id: str, user_id: str,
+                         answer_id: int) -> None:
+        self.rt.directory.ensure(team_id, user_id)
+        with self.rt.db.unit_of_work() as session:
+            prefill = service.issue_prefill_for_answer(session, team_id, user_id, answer_id,
+                                                       configured_coordinators=self._configured)
+        open_issue_form(self.rt, client, trigger_id=body["trigger_id"], team_id=team_id, user_id=user_id,
+                        prefill=prefill)
 
     # What members write in the DM
     def direct_message(self, event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:

@@ -13,6 +13,7 @@ from storage.models import Absence
 from storage.repositories.digest import DigestRepository
 from storage.repositories.workspaces import WorkspaceRepository
 from tests.e2e.polls_helpers import MEET, click, meet, poll_message, press
+from tests.e2e.prompting import reply_in_dm, send_now, use_group_channel
 from tests.harness.bot import TEAM_ID, BotUnderTest
 from tests.harness.fake_slack import TEAM_DOMAIN
 from tests.harness.signed import view_state
@@ -263,3 +264,13 @@ def test_a_quiet_week_still_shows_what_stands(group: BotUnderTest) -> None:
     digest_jobs.post_due_digest(TEAM_ID)
     rendered = json.dumps(_digests(group)[-1]["blocks"], ensure_ascii=False)
     assert "quiet week" in rendered and "Most supported issues" in rendered and "New issues" not in rendered
+
+
+def test_this_weeks_prompt_shows_the_question_and_how_many_answered_without_unshared_quotes(
+        group: BotUnderTest) -> None:
+    use_group_channel(group)
+    send_now(group)
+    reply_in_dm(group, "UBEN", "Please do not put this <!channel> in the digest.")
+    rendered = _week_digest(group)
+    assert "This week's question" in rendered and "1 of 3 answered" in rendered
+    assert "Please do not put this" not in rendered

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.services import prompts as service
-from storage.models import Member, PromptAnswer, PromptDelivery, PromptMember
+from storage.models import Issue, Member, PromptAnswer, PromptDelivery, PromptMember
 from tests.e2e.prompting import (
     answers,
     delete_in_dm,
@@ -314,3 +314,71 @@ def test_app_home_shows_a_pause_and_resumes_it(bot: BotUnderTest) -> None:
     assert "paused for you" not in json.dumps(bot.fake.home_views["UALICE"])
     with bot.runtime.db.unit_of_work() as session:
         assert session.get(PromptMember, (TEAM_ID, "UALICE")).paused_until is None
+
+
+# Answers that become issues
+
+
+def _issue(bot: BotUnderTest, number: int = 1) -> Issue:
+    with bot.runtime.db.unit_of_work() as session:
+        return session.scalar(select(Issue).where(Issue.number == number))
+
+
+def test_the_author_makes_their_answer_an_issue_from_the_prompt_message(bot: BotUnderTest) -> None:
+    _prompted(bot)
+    _submit(bot, _open_modal(bot, "UALICE"), "UALICE", credit="named",
+            text="The lead provider kept a 20% top slice. We never saw the monitoring data.")
+    answered = prompt_dms(bot, "UALICE")[0]
+    make = next(e for b in answered["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["text"]["text"] == "Make it an issue")
+    bot.slack.block_action(make, user_id="UALICE", channel_id="DALICE", message=answered)
+    bot.drain()
+    form = bot.fake.calls_to("views.open")[-1].json("view")
+    assert form["callback_id"] == "issue_modal"
+    fields = {b.get("block_id"): b.get("element", {}) for b in form["blocks"]}
+    assert fields["issue_title"]["initial_value"] == "The lead provider kept a 20% top slice."
+    assert "In answer to:" in fields["issue_detail"]["initial_value"]
+
+    response = bot.slack.view_submission(form, view_state(form, {}), user_id="UALICE")
+    bot.drain()
+    assert response.status == 200
+    issue = _issue(bot)
+    assert (issue.title, issue.author_id, issue.credit) == ("The lead provider kept a 20% top slice.", "UALICE", "named")
+    with bot.runtime.db.unit_of_work() as session:
+        [answer] = answers(bot, "UALICE")
+        assert service.issues_from_answers(session, TEAM_ID, [answer.id]) == {answer.id: 1}
+
+    bot.slack.block_action(make, user_id="UALICE", channel_id="DALICE", message=answered)
+    bot.drain()
+    assert "already issue #1" in bot.fake.calls_to("response_url")[-1].args["text"]
+
+
+def test_a_coordinator_makes_a_shared_anonymous_answer_an_issue_without_naming_its_author(bot: BotUnderTest) -> None:
+    _prompted(bot)
+    _submit(bot, _open_modal(bot, "UBEN"), "UBEN", text="Quarterly monitoring costs us a day a month.",
+            credit="anonymous", share=["quote"])
+    say(bot, "answers 3")
+    page = [c for c in bot.fake.calls_to("response_url") if c.args.get("blocks")][-1].args
+    [make] = [b["accessory"] for b in page["blocks"] if (b.get("accessory") or {}).get("action_id") == "prompt_answer_to_issue"]
+    bot.slack.block_action(make, user_id="UADMIN", channel_id="C1", response_url=bot.fake.response_url("answers"))
+    bot.drain()
+    form = bot.fake.calls_to("views.open")[-1].json("view")
+    bot.slack.view_submission(form, view_state(form, {}), user_id="UADMIN")
+    bot.drain()
+    issue = _issue(bot)
+    assert (issue.author_id, issue.credit) == ("UBEN", "anonymous")
+    card = next(m for m in bot.fake.messages("CGROUP") if "Quarterly monitoring" in m["text"])
+    assert "UBEN" not in json.dumps(card) and "Ben" not in json.dumps(card)
+    assert "became issue #1" in say(bot, "answers 3")
+
+
+def test_a_coordinator_cannot_make_an_unshared_answer_an_issue(bot: BotUnderTest) -> None:
+    _prompted(bot)
+    reply_in_dm(bot, "UBEN", "Not for sharing, please.")
+    assert "Make it an issue" not in say(bot, "answers 3")
+    [answer] = answers(bot, "UBEN")
+    bot.slack.block_action({"action_id": "prompt_answer_to_issue", "value": str(answer.id)}, user_id="UADMIN",
+                           channel_id="C1", response_url=bot.fake.response_url("forged"))
+    bot.drain()
+    assert "Only whoever wrote an answer" in bot.fake.calls_to("response_url")[-1].args["text"]
+    assert _issue(bot) is None
