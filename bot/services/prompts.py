@@ -313,6 +313,12 @@ def listing(session: Session, team_id: str, *, now: datetime) -> PromptListing:
     return PromptListing(queue, retired, Schedule.of(settings), settings.nudge_after_days)
 
 
+def pace(session: Session, team_id: str, *, now: datetime) -> tuple[Schedule, int | None]:
+    """The prompt schedule and the nudge delay, for the group's settings."""
+    settings = ensure_bank(session, team_id, now=now)
+    return Schedule.of(settings), settings.nudge_after_days
+
+
 def _prompt(session: Session, team_id: str, number: int) -> Prompt:
     prompt = PromptRepository(session).by_number(team_id, number)
     if prompt is None:

@@ -24,7 +24,8 @@ TIMEZONE_BLOCK = "timezone"
 TIMEZONE_ACTION = "timezone_select"
 
 
-def settings_blocks(settings: GroupSettings, *, can_change: bool) -> list[Block]:
+def settings_blocks(settings: GroupSettings, *, can_change: bool, paces: list[str] = ()) -> list[Block]:
+    """The group's settings; `paces` are one line each for the digest and prompts (mrkdwn)."""
     if settings.channel_id:
         channel = f"<#{settings.channel_id}>" + (" (from CONVENE_CHANNEL)" if settings.channel_from_env else "")
     else:
@@ -32,11 +33,12 @@ def settings_blocks(settings: GroupSettings, *, can_change: bool) -> list[Block]
     zone = f"`{settings.timezone}`" + (" (from CONVENE_TIMEZONE)" if settings.timezone_from_env else "")
     blocks: list[Block] = [
         section("*Convene settings for this group*"),
-        section(f"*Channel:* {channel}\n*Time zone:* {zone}"),
+        section("\n".join([f"*Channel:* {channel}", f"*Time zone:* {zone}", *paces])),
     ]
     if can_change:
         blocks.append(actions(button("Change settings", OPEN_SETTINGS_ACTION, style="primary")))
-        blocks.append(context("Or type `/convene settings channel #channel` or `/convene settings timezone Europe/London`."))
+        blocks.append(context("Or type `/convene settings channel #channel` or `/convene settings timezone Europe/London`; "
+                              "`/digest schedule Fri 16:00` and `/prompt schedule weekly Tue 10:00` set the pace."))
     else:
         blocks.append(context("Coordinators can change these. `/convene coordinators list` shows who they are."))
     return blocks

@@ -11,13 +11,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot import areas
 from bot.runtime import Runtime
-from bot.services import personal_data, workspaces
+from bot.services import digest as digests
+from bot.services import personal_data, prompts, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator
 from bot.slack.messages import open_dm
 from bot.text import channel_id_from, subcommand, user_id_from
 from bot.views import help as help_view
 from bot.views import personal_data as personal_view
+from bot.views import prompts as prompt_views
 from bot.views import settings as settings_view
 from handlers.common import acting_coordinator, ephemeral, telling
 
@@ -95,7 +97,13 @@ class ConveneHandlers:
                                                 default_channel=self.rt.settings.convene_channel,
                                                 default_timezone=self.rt.settings.convene_timezone)
             can_change = is_coordinator(session, team_id, user_id, configured=self.rt.settings.convene_coordinators)
-        ephemeral(respond, "Convene settings", settings_view.settings_blocks(current, can_change=can_change))
+            digest = digests.schedule_for(session, team_id, home=self.rt.home_zone,
+                                          default_channel=self.rt.settings.convene_channel)
+            prompt_schedule, nudge_days = prompts.pace(session, team_id, now=self.rt.clock())
+        paces = [f"*Weekly digest:* {digest.describe()}",
+                 f"*Prompts:* {prompt_views.schedule_text(prompt_schedule)}, {prompt_views.nudge_text(nudge_days)}"]
+        ephemeral(respond, "Convene settings",
+                  settings_view.settings_blocks(current, can_change=can_change, paces=paces))
 
     def _change_channel(self, team_id: str, user_id: str, text: str, respond: Respond, client: WebClient) -> None:
         channel_id = channel_id_from(text)

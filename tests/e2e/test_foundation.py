@@ -81,6 +81,8 @@ def test_a_member_sees_settings_but_cannot_change_them(bot: BotUnderTest) -> Non
     shown = bot.fake.calls_to("response_url")[-1].args
     assert "Europe/London" in json.dumps(shown["blocks"])
     assert "Change settings" not in json.dumps(shown["blocks"])
+    assert "*Weekly digest:* Fridays at 16:00 (Europe/London)" in json.dumps(shown["blocks"])
+    assert "*Prompts:* off, one nudge after 3 days" in json.dumps(shown["blocks"])
 
     bot.slack.command("/convene", "settings timezone America/New_York", user_id="UALICE",
                       response_url=bot.fake.response_url("change"))
