@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,6 +50,7 @@ from storage.models import (
     VolunteerResponse,
     Workspace,
 )
+from bench import timed
 from tests.harness import databases
 from tests.harness.bot import TEAM_ID, start_bot
 from tests.harness.clock import ManualClock
@@ -192,17 +192,6 @@ def build(db: Database, *, now: datetime = NOW) -> tuple[digests.Digest, int]:
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     return built, statements
-
-
-def timed(runs: int, work: Callable[[], Any]) -> tuple[float, float]:
-    """(median, worst) milliseconds over `runs`, after one warm-up."""
-    work()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), max(samples)
 
 
 @contextmanager

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 from collections import Counter
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from bot.services.issues import COMMISSIONERS, STARTER_THEMES, ListQuery
 from bot.views import issues as issue_views
 from storage.db import Database
 from storage.models import Issue, IssueCounter, IssueTag, IssueVote, Member, Workspace
+from bench import timed
 from tests.harness import databases
 from tests.harness.bot import TEAM_ID, start_bot
 from tests.harness.clock import ManualClock
@@ -91,17 +91,6 @@ def seed(db: Database, *, issue_count: int, plus_ones: int) -> None:
     # as rows arrive); one bulk-loaded in a second has none until this.
     with db.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
-
-
-def timed(runs: int, work: Callable[[], Any]) -> tuple[float, float]:
-    """(median, worst) milliseconds over `runs`, after one warm-up."""
-    work()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), max(samples)
 
 
 def report(name: str, result: tuple[float, float], extra: str = "") -> None:

@@ -15,6 +15,9 @@ from tests.harness.bot import TEAM_ID, BotUnderTest, start_bot
 from tests.harness.clock import ManualClock
 from tests.harness.fake_slack import FakeSlack
 
+# `fake_slack` and `slack_client`: a bare fake Slack and a client on it, for the harness's own tests.
+pytest_plugins = ["tests.harness.fixtures"]
+
 
 @pytest.fixture(scope="session", params=databases.backends())
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -1,6 +1,4 @@
-"""Pytest fixtures for the harness; import them into a ``conftest.py``::
-
-    from tests.harness.fixtures import fake_slack, slack_client  # noqa: F401
+"""Pytest fixtures for the harness, loaded by ``tests/conftest.py`` (``pytest_plugins``).
 
 ``fake_slack`` is a started :class:`FakeSlack` (stopped afterwards);
 ``slack_client`` is a ``slack_sdk.WebClient`` pointed at it with the fake bot token.

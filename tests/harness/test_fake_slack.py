@@ -17,7 +17,6 @@ from tests.harness import fake_slack as fake_slack_module
 from tests.harness.fake_slack import FakeSlack, SpecNotFoundError, load_spec_methods
 # Imported here rather than via conftest.py so that `pytest tests/harness --noconftest`
 # runs these tests without loading the bot's fixtures (tests/conftest.py imports bot code).
-from tests.harness.fixtures import fake_slack, slack_client  # noqa: F401  (pytest fixtures)
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Board meeting*"}}
 

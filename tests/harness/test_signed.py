@@ -20,7 +20,6 @@ from slack_sdk.signature import SignatureVerifier
 from tests.harness.fake_slack import FakeSlack
 # Imported here rather than via conftest.py so that `pytest tests/harness --noconftest`
 # runs these tests without loading the bot's fixtures (tests/conftest.py imports bot code).
-from tests.harness.fixtures import fake_slack  # noqa: F401  (a pytest fixture)
 from tests.harness.signed import SlackSender, slack_signature, view_state
 
 SECRET = "fake-signing-secret"
