@@ -491,7 +491,8 @@ def poll_deadline(starts: Iterable[datetime], *, now: datetime) -> datetime:
     """48 hours from now, or halfway to the first time if that is sooner; to the minute."""
     first = min(starts)
     deadline = min(now + POLL_ANSWER_TIME, now + (first - now) / 2)
-    return deadline.replace(second=0, microsecond=0)
+    whole_minute = deadline.replace(second=0, microsecond=0)
+    return whole_minute if whole_minute > now else deadline
 
 
 def upcoming_starts(proposed: Proposal, *, now: datetime) -> list[datetime]:

@@ -100,8 +100,8 @@ def suggestions_message(suggestions: Suggestions, *, channel_id: str, names: Map
     ))
     blocks.append(context(f"{_known_line(suggestions, channel_id, asker_id)} Times are shown in your time zone; "
                           "people are counted free from their usual week in their own time zone, "
-                          "and not on days they are away. Only you can see this."))
-    text = f"{_plural(count, 'suggested time')} for {length} in #{channel_id}"
+                          "and not on days they are away."))
+    text = f"{_plural(count, 'suggested time')} for {length} in <#{channel_id}>"
     return message_text(text), fit_blocks(blocks)
 
 

@@ -1,4 +1,4 @@
-"""`/meet`: date-finding polls, their buttons and modals."""
+"""`/meet`: date-finding polls, their buttons and modals (`/meet suggest` is in `handlers.polls.suggest`)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class PostedPoll:
 
 def register(app: App, runtime: Runtime) -> None:
     handler = PollHandlers(runtime)
-    handler.suggester = suggest_handlers.register(app, runtime, handler)
+    suggest_handlers.register(app, handler.suggester)
     app.command("/meet")(handler.command)
     app.view(views.CREATE_MODAL)(handler.create_from_modal)
     app.action(VOTE_ACTIONS)(handler.vote)
@@ -93,7 +93,7 @@ class PollHandlers:
         # One refresh at a time per poll in this process, spaced out; see bot.slack.polls.
         self.refresher = PollRefresher(self.messages, runtime.executor, spacing=UPDATE_SPACING_SECONDS,
                                        sleep=runtime.sleep)
-        self.suggester: suggest_handlers.SuggestHandlers | None = None
+        self.suggester = suggest_handlers.SuggestHandlers(runtime, self)
 
     # Who is asking
     def _zone(self, team_id: str, member: Member | None) -> ZoneInfo:
@@ -126,7 +126,7 @@ class PollHandlers:
             with telling(respond, "listing polls"):
                 self._list(command, respond)
             return
-        if sub.name == "suggest" and self.suggester is not None:
+        if sub.name == "suggest":
             if subcommand(sub.rest).name == "help":
                 ack(text=help_view.command_help_text("/meet"), blocks=help_view.command_help_blocks("/meet"))
                 return

@@ -33,12 +33,11 @@ logger = logging.getLogger(__name__)
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
 
 
-def register(app: App, runtime: Runtime, polls: PollHandlers) -> SuggestHandlers:
-    handler = SuggestHandlers(runtime, polls)
+def register(app: App, handler: SuggestHandlers) -> None:
+    """The buttons under the suggestions; `/meet suggest` itself arrives through `/meet`'s listener."""
     app.action(views.START_ACTION)(handler.start)
     app.action(views.EDIT_ACTION)(handler.edit)
     app.action(views.NUDGE_ACTION)(handler.nudge)
-    return handler
 
 
 def claim_key(proposed: Proposal) -> str:

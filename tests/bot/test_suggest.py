@@ -333,7 +333,10 @@ def test_the_poll_closes_in_48_hours_or_halfway_to_its_first_time() -> None:
     assert poll_deadline([at("2026-12-03 10:00"), at("2026-12-01 10:00")], now=now) == at("2026-11-26 09:00")
     assert poll_deadline([at("2026-11-25 15:00")], now=now) == at("2026-11-25 00:00")
     soon = poll_deadline([at("2026-11-24 09:30")], now=at("2026-11-24 09:00:30"))
-    assert at("2026-11-24 09:00:30") < soon < at("2026-11-24 09:30")
+    assert soon == at("2026-11-24 09:15")
+    # Never in the past, even when rounding to the minute would make it so.
+    last_moment = poll_deadline([at("2026-11-24 09:30")], now=at("2026-11-24 09:29:50"))
+    assert at("2026-11-24 09:29:50") < last_moment < at("2026-11-24 09:30")
 
 
 def test_the_poll_draft_keeps_the_times_still_ahead_earliest_first_in_the_creators_words() -> None:

@@ -44,7 +44,7 @@ def test_suggestions_show_each_time_as_a_date_token_with_who_is_free() -> None:
     assert f"<!date^{int(first.starts_at.timestamp())}^{{date_short_pretty}} at {{time}}|Tue 24 Nov, 09:30>" in shown
     assert "3 of 3 free · 3 organisations" in shown and "_Free:_ Sam, Priya, Jo" in shown
     assert "3 of 4 people in <#CGROUP> have set their availability; the other one is not counted" in shown
-    assert "Only you can see this" in shown
+    assert "not on days they are away" in shown
     assert "5 suggested times for 90 min" in text
 
 

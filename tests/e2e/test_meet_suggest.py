@@ -214,7 +214,8 @@ def test_nobody_has_set_their_availability(bot: BotUnderTest) -> None:
     assert "Nobody in <#CGROUP> has told Convene when they are usually free yet" in text
     assert "/availability" in text and "suggested-" not in text
     assert views.START_ACTION not in text
-    assert button(reply, "availability_open")  # sets the asker's own, in one click
+    press(bot, reply, "availability_open")  # the asker sets their own in one click
+    assert [v["callback_id"] for v in bot.fake.views.values()] == ["availability_modal"]
 
 
 def test_nobody_free_in_working_hours_says_so(bot: BotUnderTest) -> None:
