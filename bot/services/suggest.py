@@ -127,14 +127,6 @@ def describe_length(length: timedelta) -> str:
     return f"{hours} h {rest:02d}"
 
 
-def parse_length(text: str) -> timedelta:
-    """`90m`, `1h`, `1h30`, `1.5 hours`, `2 hours`, `45 min`, `an hour and a half`: a meeting's length."""
-    match = _LENGTH.search(text)
-    if match is None:
-        raise InvalidInput(f"I can't read “{text.strip()}” as a length.", example=EXAMPLE)
-    return _length_of(match)
-
-
 def _length_of(match: re.Match[str]) -> timedelta:
     if match.group("half"):
         minutes = 30.0
@@ -297,6 +289,7 @@ class Slot:
     organisations: tuple[str, ...]  # distinct organisations among them, as first spelled
 
     def score(self) -> tuple[int, int]:
+        """(people free, organisations among them): more is better."""
         return (len(self.free), len(self.organisations))
 
     def overlaps(self, other: Slot) -> bool:
@@ -424,7 +417,7 @@ def pick(slots: Sequence[Slot], *, limit: int = MAX_SUGGESTIONS) -> list[Slot]:
         remaining = [slot for slot in remaining if not any(slot.overlaps(chosen) for chosen in picked)]
         if not remaining:
             break
-        best = min(remaining, key=lambda s: (-len(s.free), -len(s.organisations), s.day in days, s.starts_at))
+        best = min(remaining, key=lambda s: (-s.score()[0], -s.score()[1], s.day in days, s.starts_at))
         picked.append(best)
     return picked
 
