@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.availability import PARTS_OF_DAY
+from bot.services.suggest import (
+    DEFAULT_LENGTH,
+    MAX_WINDOW_DAYS,
+    POLL_ANSWER_TIME,
+    WORKING_HOURS,
+    describe_length,
+)
 from bot.text import escape, truncate
 from bot.views.blocks import Block, context, divider, fit_blocks, header, section
 
@@ -60,6 +67,10 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage('/meet "Title" "option" … anonymous hide-votes no-if-need-be',
                   "optional words after the options: never show names, hide answers until it closes, "
                   "only Yes and No"),
+            Usage('/meet suggest [length] [when] [in #channel] ["Title"]',
+                  "up to five times when the most people in the channel (and the most organisations) are usually "
+                  "free, from their `/availability`; one click starts a poll with them",
+                  "/meet suggest 90m next 2 weeks"),
             Usage("/meet list", "the open polls in this channel"),
             Usage("/meet help", "this help"),
         ),
@@ -69,6 +80,14 @@ COMMANDS: dict[str, CommandHelp] = {
             "`next Tuesday 2pm`, `tomorrow at noon`. A time without an end counts as an hour in the calendar file.",
             "Members of the channel who have not answered get one reminder a day before the deadline; at the "
             "deadline the poll closes, the creator picks the final date and Convene announces it with an `.ics` file.",
+            "`/meet suggest`: a length such as `90m`, `1h`, `1h30`, `2 hours` or `45 min` (15 minutes to 8 hours; "
+            f"{describe_length(DEFAULT_LENGTH)} if left out) and when: `next 2 weeks` (if left out), `next week`, "
+            f"`this week`, `next 10 days`, `tomorrow` or `until Fri 11 Dec`, up to {MAX_WINDOW_DAYS // 7} weeks "
+            f"ahead. Times start on the hour or half hour, {WORKING_HOURS.describe()} in the group's time zone; "
+            "each person counts as free from their usual week in their own time zone, not on days they are away, "
+            "and people who have not set their availability are not counted. *Start a poll with these* posts a "
+            f"poll in that channel that closes in {int(POLL_ANSWER_TIME.total_seconds() // 3600)} hours, or halfway "
+            "to its first time if that is sooner; *Edit and start* opens the form above, filled in.",
         ),
     ),
     "/availability": CommandHelp(

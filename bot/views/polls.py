@@ -267,8 +267,12 @@ def poll_message(state: PollState) -> tuple[str, list[Block]]:
 # Modals -----------------------------------------------------------------------------------------
 
 
-def create_modal(*, channel_id: str | None, zone_name: str) -> dict[str, Any]:
-    """`/meet` alone: title, options one per line, deadline, channel and the poll's settings."""
+def create_modal(*, channel_id: str | None, zone_name: str, title: str | None = None,
+                 options: Sequence[str] = (), deadline: str | None = None) -> dict[str, Any]:
+    """`/meet` alone: title, options one per line, deadline, channel and the poll's settings.
+
+    `title`, `options` and `deadline` prefill the form (as `/meet suggest`'s *Edit and start* does).
+    """
     channel_select: dict[str, Any] = {
         "type": "conversations_select",
         "action_id": CHANNEL_FIELD,
@@ -283,17 +287,24 @@ def create_modal(*, channel_id: str | None, zone_name: str) -> dict[str, Any]:
         {"text": plain("Hide answers until the poll closes"), "value": SETTING_HIDE_VOTES},
         {"text": plain("Anonymous: never show who answered what"), "value": SETTING_ANONYMOUS},
     ]
+    title_input: dict[str, Any] = {"type": "plain_text_input", "action_id": TITLE_FIELD, "max_length": MAX_TITLE,
+                                   "placeholder": plain("First meeting", limit=150)}
+    options_input: dict[str, Any] = {"type": "plain_text_input", "action_id": OPTIONS_FIELD, "multiline": True,
+                                     "placeholder": plain("Tue 1 Dec 10am\nWed 2 Dec 2-4pm\nThu 3 Dec", limit=150)}
+    deadline_input: dict[str, Any] = {"type": "plain_text_input", "action_id": DEADLINE_FIELD,
+                                      "placeholder": plain("Fri 27 Nov 5pm", limit=150)}
+    if title:
+        title_input["initial_value"] = truncate(title, MAX_TITLE)
+    if options:
+        options_input["initial_value"] = "\n".join(options)
+    if deadline:
+        deadline_input["initial_value"] = deadline
     blocks = [
-        input_block("Title", {"type": "plain_text_input", "action_id": TITLE_FIELD, "max_length": MAX_TITLE,
-                              "placeholder": plain("First meeting", limit=150)}, block_id=TITLE_FIELD),
-        input_block("Options, one per line", {
-            "type": "plain_text_input", "action_id": OPTIONS_FIELD, "multiline": True,
-            "placeholder": plain("Tue 1 Dec 10am\nWed 2 Dec 2-4pm\nThu 3 Dec", limit=150),
-        }, block_id=OPTIONS_FIELD, hint=(
+        input_block("Title", title_input, block_id=TITLE_FIELD),
+        input_block("Options, one per line", options_input, block_id=OPTIONS_FIELD, hint=(
             f"Read in your time zone ({zone_name}). A time (Tue 1 Dec 10am), a range (Wed 2 Dec 2-4pm, "
             "14:00-16:00, 2pm to 4pm), a whole day (Thu 3 Dec) or next Tuesday 2pm, tomorrow at noon, 1/12 14:00.")),
-        input_block("Deadline", {"type": "plain_text_input", "action_id": DEADLINE_FIELD,
-                                 "placeholder": plain("Fri 27 Nov 5pm", limit=150)},
+        input_block("Deadline", deadline_input,
                     block_id=DEADLINE_FIELD, optional=True,
                     hint="The poll closes by itself then; people who have not answered get a reminder the day before."),
         input_block("Channel", channel_select, block_id=CHANNEL_FIELD),

@@ -1,4 +1,4 @@
-"""`/meet`: date-finding polls, their buttons and modals."""
+"""`/meet`: date-finding polls, their buttons and modals (`/meet suggest` is in `handlers.polls.suggest`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +27,7 @@ from bot.text import escape, subcommand, truncate
 from bot.views import help as help_view
 from bot.views import polls as views
 from handlers.common import ephemeral, telling
+from handlers.polls import suggest as suggest_handlers
 from storage.models import Member
 from storage.repositories.workspaces import WorkspaceRepository
 
@@ -41,8 +44,20 @@ class NotPosted(UserFacingError):
     """The poll's message could not be posted; the poll was not kept."""
 
 
+@dataclass(frozen=True)
+class PostedPoll:
+    """A poll stored and posted, before its deadline is scheduled."""
+
+    poll_id: int
+    channel_id: str
+    message_ts: str
+    deadline: datetime | None
+    remind_at: datetime | None
+
+
 def register(app: App, runtime: Runtime) -> None:
     handler = PollHandlers(runtime)
+    suggest_handlers.register(app, handler.suggester)
     app.command("/meet")(handler.command)
     app.view(views.CREATE_MODAL)(handler.create_from_modal)
     app.action(VOTE_ACTIONS)(handler.vote)
@@ -78,6 +93,7 @@ class PollHandlers:
         # One refresh at a time per poll in this process, spaced out; see bot.slack.polls.
         self.refresher = PollRefresher(self.messages, runtime.executor, spacing=UPDATE_SPACING_SECONDS,
                                        sleep=runtime.sleep)
+        self.suggester = suggest_handlers.SuggestHandlers(runtime, self)
 
     # Who is asking
     def _zone(self, team_id: str, member: Member | None) -> ZoneInfo:
@@ -109,6 +125,14 @@ class PollHandlers:
             ack()
             with telling(respond, "listing polls"):
                 self._list(command, respond)
+            return
+        if sub.name == "suggest":
+            if subcommand(sub.rest).name == "help":
+                ack(text=help_view.command_help_text("/meet"), blocks=help_view.command_help_blocks("/meet"))
+                return
+            ack()
+            with telling(respond, "suggesting times to meet"):
+                self.suggester.command(command, sub.rest, respond)
             return
         if not text:
             ack()
@@ -146,13 +170,20 @@ class PollHandlers:
     def _create_and_post(self, team_id: str, user_id: str, channel_id: str, draft: polls.PollDraft,
                          zone: ZoneInfo) -> int:
         """Store the poll, post it, schedule its deadline; if it cannot be posted, keep nothing."""
+        posted = self.store_and_post(team_id, user_id, channel_id, draft, zone)
+        self.after_posting(team_id, posted)
+        return posted.poll_id
+
+    def store_and_post(self, team_id: str, user_id: str, channel_id: str, draft: polls.PollDraft,
+                       zone: ZoneInfo) -> PostedPoll:
+        """Store the poll and post its message; if it cannot be posted, keep nothing and raise."""
         now = self.rt.clock()
         with self.rt.db.unit_of_work() as session:
             poll = polls.create_poll(session, team_id, user_id, channel_id, draft, zone_name=zone.key, now=now,
                                      reminder_lead=self.rt.settings.poll_reminder_lead)
             poll_id, deadline, remind_at = poll.id, poll.deadline, poll.remind_at
         try:
-            self.messages.post(team_id, poll_id)
+            ts = self.messages.post(team_id, poll_id)
         except Exception as error:
             with self.rt.db.unit_of_work() as session:
                 polls.discard_unposted(session, team_id, poll_id)
@@ -161,7 +192,12 @@ class PollHandlers:
                 raise NotPosted(f"I can't post in <#{channel_id}>: please `/invite @Convene` there, "
                                 "then make the poll again.") from None
             raise
-        poll_jobs.plan_deadline(self.rt.jobs, team_id, poll_id, deadline=deadline, remind_at=remind_at)
+        return PostedPoll(poll_id, channel_id, ts, deadline, remind_at)
+
+    def after_posting(self, team_id: str, posted: PostedPoll) -> None:
+        """Schedule a posted poll's deadline and remember who in its channel is asked to answer."""
+        poll_id, channel_id = posted.poll_id, posted.channel_id
+        poll_jobs.plan_deadline(self.rt.jobs, team_id, poll_id, deadline=posted.deadline, remind_at=posted.remind_at)
         try:
             audience = [m.user_id for m in self.rt.directory.audience(team_id, channel_id)]
         except SlackApiError as error:
@@ -171,7 +207,6 @@ class PollHandlers:
             with self.rt.db.unit_of_work() as session:
                 polls.add_invitees(session, team_id, poll_id, audience)
             self.refresher.request(team_id, poll_id)  # "N of M answered" now knows M
-        return poll_id
 
     # The create modal
     def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -33,13 +33,13 @@ def test_help_shows_the_grammar_with_examples(bot: BotUnderTest) -> None:
     body = meet(bot, "help")
     shown = json.dumps(body["blocks"])
     assert '/meet \\"Title\\" \\"option\\"' in shown and "deadline" in shown and "/meet list" in shown
-    assert "Wed 2 Dec 2-4pm" in shown and "suggest" not in shown
+    assert "Wed 2 Dec 2-4pm" in shown and "/meet suggest 90m next 2 weeks" in shown
 
 
 def test_an_unknown_subcommand_answers_with_help(bot: BotUnderTest) -> None:
-    body = meet(bot, "suggest 90m next 2 weeks")
+    body = meet(bot, "propose 90m next 2 weeks")
     shown = json.dumps(body["blocks"])
-    assert "has no `suggest`" in shown and "/meet list" in shown
+    assert "has no `propose`" in shown and "/meet list" in shown
     assert poll_count(bot) == 0
 
 
