@@ -23,7 +23,7 @@ from bot.services.members import is_coordinator, member_zone, workspace_zone
 from bot.services.poll_dates import parse_deadline
 from bot.slack.messages import open_dm
 from bot.slack.polls import UPDATE_SPACING_SECONDS, PollMessages, PollRefresher
-from bot.text import escape, subcommand, truncate
+from bot.text import escape, subcommand, truncate, unslack
 from bot.views import help as help_view
 from bot.views import polls as views
 from handlers.common import ephemeral, telling
@@ -164,7 +164,8 @@ class PollHandlers:
         team_id, user_id = command["team_id"], command["user_id"]
         member = self.rt.directory.ensure(team_id, user_id)
         zone = self._zone(team_id, member)
-        draft = polls.parse_inline(text, now=self.rt.clock(), zone=zone)
+        # Slack escapes &, < and > in command text; the poll keeps what the person typed.
+        draft = polls.parse_inline(unslack(text), now=self.rt.clock(), zone=zone)
         self._create_and_post(team_id, user_id, command["channel_id"], draft, zone)
 
     def _create_and_post(self, team_id: str, user_id: str, channel_id: str, draft: polls.PollDraft,

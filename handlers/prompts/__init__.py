@@ -20,7 +20,7 @@ from bot.services import prompts as service
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator, workspace_zone
 from bot.services.workspaces import group_settings
-from bot.text import subcommand
+from bot.text import subcommand, unslack
 from bot.views import help as help_view
 from bot.views import prompts as prompt_views
 from handlers import home
@@ -95,7 +95,7 @@ class PromptHandlers:
 
     def _add(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
         with self.rt.db.unit_of_work() as session:
-            line = service.add_prompt(session, team_id, user_id, rest, now=self.rt.clock(),
+            line = service.add_prompt(session, team_id, user_id, unslack(rest), now=self.rt.clock(),
                                       configured_coordinators=self._configured)
         ephemeral(respond, prompt_views.added_text(line))
 
@@ -104,7 +104,7 @@ class PromptHandlers:
         head = subcommand(rest)
         number = service.parse_number(head.name, example=example)
         with self.rt.db.unit_of_work() as session:
-            line = service.edit_prompt(session, team_id, user_id, number, head.rest, now=self.rt.clock(),
+            line = service.edit_prompt(session, team_id, user_id, number, unslack(head.rest), now=self.rt.clock(),
                                        configured_coordinators=self._configured)
         ephemeral(respond, prompt_views.edited_text(line))
 

@@ -16,7 +16,7 @@ from bot.services import volunteering
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone
 from bot.slack.volunteer_calls import announce_closed, refresh_call_message
-from bot.text import subcommand
+from bot.text import subcommand, unslack
 from bot.views import help as help_view
 from bot.views import volunteering as views
 from handlers.common import acting_coordinator, ephemeral, telling
@@ -78,7 +78,8 @@ class VolunteerHandlers:
     def _post_call(self, command: dict[str, Any], text: str, respond: Respond) -> None:
         team_id, user_id, channel_id = command["team_id"], command["user_id"], command["channel_id"]
         zone = self._zone(team_id, user_id)
-        request = volunteering.parse_call(text, zone=zone, now=self.rt.clock())
+        # Slack escapes &, < and > in command text; the call keeps what the person typed.
+        request = volunteering.parse_call(unslack(text), zone=zone, now=self.rt.clock())
         with self.rt.db.unit_of_work() as session:
             call = volunteering.create_call(session, team_id, channel_id, user_id, request, now=self.rt.clock())
         try:

@@ -197,7 +197,9 @@ def test_schedule_and_channel_changes(group: BotUnderTest) -> None:
 
 
 def test_open_calls_for_volunteers_are_listed_with_links(group: BotUnderTest) -> None:
-    group.slack.command("/volunteer", '"Draft the <!channel> scope" 2', user_id="UALICE", channel_id="CGROUP")
+    # As Slack sends it when someone types: "Draft the R&D <scope> @channel" 2
+    group.slack.command("/volunteer", '"Draft the R&amp;D &lt;scope&gt; <!channel>" 2', user_id="UALICE",
+                        channel_id="CGROUP")
     group.drain()
     [call] = [m for m in group.fake.messages("CGROUP") if "scope" in m["text"]]
     group.clock.set(FRIDAY_4PM)
@@ -205,7 +207,8 @@ def test_open_calls_for_volunteers_are_listed_with_links(group: BotUnderTest) ->
     rendered = json.dumps(_digests(group)[0]["blocks"], ensure_ascii=False)
     link = f"https://{TEAM_DOMAIN}.slack.com/archives/CGROUP/p{call['ts'].replace('.', '')}"
     assert "Calls for volunteers" in rendered and link in rendered
-    assert "Draft the &lt;!channel&gt; scope" in rendered and "2 of 2 places to fill" in rendered
+    assert "Draft the R&amp;D &lt;scope&gt; @channel" in rendered and "2 of 2 places to fill" in rendered
+    assert "<!channel>" not in rendered
 
 
 def _week_digest(bot: BotUnderTest) -> str:
@@ -219,7 +222,7 @@ def test_open_polls_show_how_many_answered_and_never_who_has_not(group: BotUnder
     meet(group, '"Scope <!here> meeting" "Tue 1 Dec 10am" "Wed 2 Dec 2-4pm" deadline "Mon 30 Nov 5pm"')
     click(group, poll_message(group), 0, "yes", user="UBEN")
     rendered = _week_digest(group)
-    assert "Open polls" in rendered and "Scope &lt;!here&gt; meeting" in rendered
+    assert "Open polls" in rendered and "Scope @here meeting" in rendered and "<!here>" not in rendered
     assert "1 of 3 answered" in rendered and "closes <!date^" in rendered
     polls_part = next(b["text"]["text"] for b in _digests(group)[0]["blocks"] if b.get("block_id") == "digest-polls")
     assert "<@" not in polls_part

@@ -208,3 +208,12 @@ def test_a_poll_from_the_modal_that_cannot_be_posted_comes_back_to_its_author(bo
     [told] = bot.fake.messages("UALICE")
     assert "/invite @Convene" in told["text"] and "Strategy day\nThu 3 Dec\nFri 4 Dec 9am-5pm" in told["text"]
     assert poll_count(bot) == 0
+
+
+def test_what_slack_escapes_in_the_command_is_kept_as_typed_and_shown_once_escaped(bot: BotUnderTest) -> None:
+    # Slack sends "R&D <catch-up>" typed into /meet as "R&amp;D &lt;catch-up&gt;".
+    meet(bot, '"R&amp;D &lt;catch-up&gt;" "Tue 1 Dec 10am" "Wed 2 Dec 2-4pm"')
+    assert only_poll(bot).title == "R&D <catch-up>"
+    header = poll_message(bot)["blocks"][0]["text"]
+    assert header == {"type": "plain_text", "text": ":calendar: R&D <catch-up>", "emoji": True}
+    assert "&amp;amp;" not in rendered(poll_message(bot))

@@ -93,6 +93,7 @@ def test_schedule_reads_friendly_times_and_off(bot: BotUnderTest) -> None:
 
 
 def test_a_question_with_mentions_is_escaped_everywhere(bot: BotUnderTest) -> None:
-    reply = say(bot, "add What would <!channel> say about <@UBEN> & co?")
-    assert "&lt;!channel&gt;" in reply and "<!channel>" not in reply
+    # As Slack sends "What would @channel say about @ben & <co>?" typed into the command.
+    reply = say(bot, "add What would <!channel> say about <@UBEN|ben> &amp; &lt;co&gt;?")
+    assert "What would @channel say about @ben &amp; &lt;co&gt;?" in reply and "<!channel>" not in reply
     assert "<!channel>" not in say(bot, "list")
