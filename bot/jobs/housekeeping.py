@@ -6,12 +6,15 @@ import logging
 from datetime import timedelta
 
 from bot.jobs import runtime
-from storage.repositories.ledger import EventLedger
+from storage.repositories.ledger import DispatchLedger, EventLedger
 
 logger = logging.getLogger(__name__)
 
 # Slack retries an event for a few minutes at most; a week is a generous margin.
 KEEP_EVENTS_FOR = timedelta(days=7)
+# Every job that claims a dispatch runs within days of it (a poll's reminder, a week's nudge);
+# half a year on, nothing will ask for the same key again.
+KEEP_DISPATCHES_FOR = timedelta(days=180)
 
 
 def wake() -> None:
@@ -25,3 +28,12 @@ def prune_processed_events() -> None:
         removed = EventLedger(session).prune(before=rt.clock() - KEEP_EVENTS_FOR)
     if removed:
         logger.info("Forgot %d processed events", removed)
+
+
+def prune_dispatches() -> None:
+    """Forget dispatches old enough that no job will claim the same key again."""
+    rt = runtime()
+    with rt.db.unit_of_work() as session:
+        removed = DispatchLedger(session).prune(before=rt.clock() - KEEP_DISPATCHES_FOR)
+    if removed:
+        logger.info("Forgot %d old dispatches", removed)

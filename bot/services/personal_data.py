@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.models import Absence, Coordinator, Member
+from storage.repositories.ledger import DispatchLedger
 from storage.repositories.workspaces import AbsenceRepository, MemberRepository
 
 
@@ -63,6 +64,7 @@ def forget(session: Session, team_id: str, user_id: str, forgetters: list[tuple[
     profile += session.execute(delete(Absence).where(Absence.team_id == team_id, Absence.user_id == user_id)).rowcount or 0
     profile += session.execute(delete(Coordinator).where(Coordinator.team_id == team_id, Coordinator.user_id == user_id)).rowcount or 0
     profile += session.execute(delete(Member).where(Member.team_id == team_id, Member.user_id == user_id)).rowcount or 0
+    profile += DispatchLedger(session).forget_member(team_id, user_id)
     touched["Profile"] = profile
     return touched
 

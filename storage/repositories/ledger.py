@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts
@@ -68,3 +68,18 @@ class DispatchLedger:
 
     def get(self, team_id: str, key: str) -> Dispatch | None:
         return self.session.scalar(select(Dispatch).where(Dispatch.team_id == team_id, Dispatch.key == key))
+
+    def prune(self, *, before: datetime) -> int:
+        """Forget dispatches claimed before `before`: long past any job that could send them again."""
+        result = self.session.execute(delete(Dispatch).where(Dispatch.claimed_at < before))
+        return int(result.rowcount or 0)
+
+    def forget_member(self, team_id: str, user_id: str) -> int:
+        """Forget what was sent to a member (keys name them as a `:U…` part)."""
+        result = self.session.execute(
+            delete(Dispatch).where(
+                Dispatch.team_id == team_id,
+                or_(Dispatch.key.like(f"%:{user_id}"), Dispatch.key.like(f"%:{user_id}:%")),
+            )
+        )
+        return int(result.rowcount or 0)

@@ -58,3 +58,26 @@ def test_concurrent_claims_have_exactly_one_winner(db: Database, clock: ManualCl
     for thread in threads:
         thread.join()
     assert sorted(winners) == [False] * 7 + [True]
+
+
+def test_old_dispatches_are_pruned(db: Database, clock: ManualClock) -> None:
+    with db.unit_of_work() as session:
+        DispatchLedger(session).claim("T1", "poll-reminder:1:U1", now=clock() - timedelta(days=200))
+        DispatchLedger(session).claim("T1", "poll-reminder:2:U1", now=clock() - timedelta(days=2))
+    with db.unit_of_work() as session:
+        assert DispatchLedger(session).prune(before=clock() - timedelta(days=180)) == 1
+        assert DispatchLedger(session).get("T1", "poll-reminder:2:U1") is not None
+
+
+def test_forgetting_a_member_forgets_what_was_sent_to_them_only(db: Database, clock: ManualClock) -> None:
+    with db.unit_of_work() as session:
+        ledger = DispatchLedger(session)
+        for key in ("poll-reminder:1:U1", "nudge:U1:2026-W48", "poll-reminder:1:U10", "digest:2026-11-27"):
+            ledger.claim("T1", key, now=clock())
+        ledger.claim("T2", "poll-reminder:1:U1", now=clock())
+    with db.unit_of_work() as session:
+        assert DispatchLedger(session).forget_member("T1", "U1") == 2
+    with db.unit_of_work() as session:
+        ledger = DispatchLedger(session)
+        assert ledger.get("T1", "poll-reminder:1:U10") is not None and ledger.get("T1", "digest:2026-11-27") is not None
+        assert ledger.get("T2", "poll-reminder:1:U1") is not None
