@@ -81,8 +81,9 @@ def _check_database(settings: Settings, report: Report) -> None:
         db.dispose()
     backend = settings.database_url.split(":", 1)[0]
     if pending:
-        report.problems.append(
-            f"The database ({backend}) needs {len(pending)} migration(s): run `python -m bot migrate`."
+        report.notes.append(
+            f"The database ({backend}) is reachable and needs {len(pending)} migration(s): `python -m bot run` "
+            "applies them as it starts; before `web` or `clock`, run `python -m bot migrate`."
         )
     else:
         report.ok.append(f"The database ({backend}) is reachable and up to date.")

@@ -28,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("check", help="check configuration, database and the Slack token")
     args = parser.parse_args(argv)
 
-    _configure_logging()
+    # `check` prints its own report; library chatter would only bury it.
+    _configure_logging("WARNING" if args.command == "check" else os.environ.get("LOG_LEVEL", "INFO"))
     try:
         if args.command == "check":
             from bot.check import run_checks
@@ -47,9 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _configure_logging() -> None:
+def _configure_logging(level: str) -> None:
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # One line per job run is noise in production; failures are still logged.

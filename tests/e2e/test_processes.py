@@ -180,3 +180,11 @@ def test_run_migrates_and_connects_in_socket_mode(tmp_path: Path, fake: FakeSlac
     assert process.returncode == 0, output
     assert BOT_TOKEN not in output and APP_TOKEN not in output
     assert {"housekeeping:wake", "housekeeping:prune-events"} <= _stored_job_ids(Database(url))
+
+
+def test_check_on_a_fresh_install_says_run_will_migrate(tmp_path: Path, fake: FakeSlack) -> None:
+    env = _env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=fake.url)
+    result = _convene(tmp_path, "check", env=env)
+    assert result.returncode == 0, result.stdout
+    assert "`python -m bot run` applies them as it starts" in result.stdout
+    assert result.stderr == "", "check prints its report and nothing else"
