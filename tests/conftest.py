@@ -29,8 +29,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     reason = databases.postgres_unreachable_reason()
     if reason is not None:
         if databases.must_test_postgres():
-            pytest.fail(reason + " (CI requires PostgreSQL.)", pytrace=False)
-        pytest.skip(reason)
+            pytest.fail(f"{reason}, and CI requires PostgreSQL.", pytrace=False)
+        pytest.skip(f"{reason}: the PostgreSQL half of the suite is skipped. Start PostgreSQL or set "
+                    "TEST_DATABASE_URL to run it.")
     with databases.fresh_postgres() as url:
         yield url
 
