@@ -37,10 +37,26 @@ def test_manifest_has_what_slack_requires(manifest: dict) -> None:
     assert re.fullmatch(r"#[0-9a-fA-F]{6}", info["background_color"])
     assert manifest["features"]["bot_user"]["display_name"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    for command in manifest["features"]["slash_commands"]:
+    # Limits from Slack's manifest schema (slackapi/manifest-schema): a manifest over them is refused
+    # when pasted, and the app cannot be created.
+    assert 1 <= len(manifest["features"]["bot_user"]["display_name"]) <= 80
+    commands = manifest["features"]["slash_commands"]
+    assert 1 <= len(commands) <= 50
+    for command in commands:
         assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command["command"])
         assert 0 < len(command["description"]) <= 100
-        assert len(command.get("usage_hint", "")) <= 1000
+        assert 0 < len(command.get("usage_hint", "x")) <= 1000
+    shortcuts = manifest["features"].get("shortcuts", [])
+    assert len(shortcuts) <= 10
+    for shortcut in shortcuts:
+        assert 1 <= len(shortcut["name"]) <= 24, shortcut["name"]
+        assert 1 <= len(shortcut["description"]) <= 150
+        assert 1 <= len(shortcut["callback_id"]) <= 255
+        assert shortcut["type"] in ("message", "global")
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert len(scopes) == len(set(scopes)) and all(len(scope) <= 50 for scope in scopes)
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert len(events) == len(set(events)) <= 100
 
 
 def test_every_command_the_code_handles_is_in_the_manifest_and_no_other(manifest: dict) -> None:

@@ -1,4 +1,4 @@
-"""`/issue`, the issue form, +1 buttons and the *Log as commissioning issue* message shortcut."""
+"""`/issue`, the issue form, +1 buttons and the *Log commissioning issue* message shortcut."""
 
 from __future__ import annotations
 
