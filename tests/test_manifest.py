@@ -53,6 +53,11 @@ def test_manifest_has_what_slack_requires(manifest: dict) -> None:
         assert 1 <= len(shortcut["description"]) <= 150
         assert 1 <= len(shortcut["callback_id"]) <= 255
         assert shortcut["type"] in ("message", "global")
+    # The schema allows no other keys at these levels.
+    assert set(manifest) <= {"_metadata", "display_information", "features", "oauth_config", "settings"}
+    assert set(manifest["features"]) <= {"app_home", "bot_user", "shortcuts", "slash_commands", "unfurl_domains"}
+    assert set(manifest["settings"]) <= {"event_subscriptions", "interactivity", "org_deploy_enabled",
+                                         "socket_mode_enabled", "token_rotation_enabled", "incoming_webhooks"}
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert len(scopes) == len(set(scopes)) and all(len(scope) <= 50 for scope in scopes)
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
