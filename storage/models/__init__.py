@@ -6,6 +6,7 @@ from storage.models.digest import DigestRun, DigestSettings
 from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
+from storage.models.processes import Heartbeat, StandingJobRun
 from storage.models.volunteering import VolunteerCall, VolunteerResponse
 from storage.models.prompts import Prompt, PromptAnswer, PromptDelivery, PromptMember, PromptRound, PromptSettings
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
@@ -18,6 +19,7 @@ __all__ = [
     "DigestRun",
     "DigestSettings",
     "Dispatch",
+    "Heartbeat",
     "Issue",
     "IssueCounter",
     "IssueEvent",
@@ -35,6 +37,7 @@ __all__ = [
     "PromptMember",
     "PromptRound",
     "PromptSettings",
+    "StandingJobRun",
     "UTCDateTime",
     "VolunteerCall",
     "VolunteerResponse",
