@@ -334,6 +334,7 @@ class FakeSlack:
 
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        self._socket_mode: Any = None  # a SocketModeServer once enable_socket_mode() is called
         self._thread: threading.Thread | None = None
         self._ids = itertools.count(1)
 
@@ -407,6 +408,8 @@ class FakeSlack:
             server.server_close()
         if thread is not None:
             thread.join(timeout=5)
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
 
     def __enter__(self) -> "FakeSlack":
         return self.start()
@@ -430,6 +433,17 @@ class FakeSlack:
     def url(self) -> str:
         """The Web API base URL, for ``WebClient(base_url=fake.url)``."""
         return f"{self.base_url}/api/"
+
+    def enable_socket_mode(self) -> Any:
+        """Serve Socket Mode too: `apps.connections.open` then hands out URLs of a real WebSocket
+        server (a :class:`tests.harness.socket_mode.SocketModeServer`, returned; stopped with the fake)."""
+        from .socket_mode import SocketModeServer
+
+        with self._lock:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer(app_id=APP_ID, on_problem=lambda reason: self._problem(
+                    "socket_mode", reason.removeprefix("socket_mode: "))).start()
+            return self._socket_mode
 
     def reset(self, directory: bool = False) -> None:
         """Forget calls, problems, faults, messages, files and views.
@@ -1233,7 +1247,9 @@ class FakeSlack:
         }
 
     def _apps_connections_open(self, call: Call) -> dict[str, Any]:
-        return {"url": "ws://127.0.0.1:1/"}  # nothing listens: Socket Mode cannot connect
+        if self._socket_mode is not None:
+            return {"url": self._socket_mode.open_url()}
+        return {"url": "ws://127.0.0.1:1/"}  # nothing listens unless enable_socket_mode() was called
 
     def _users_info(self, call: Call) -> dict[str, Any]:
         user = self._users.get(call.args["user"])

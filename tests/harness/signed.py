@@ -126,7 +126,7 @@ class SlackSender:
             "response_url": response_url or self._response_url("command", channel=channel_id, user=user_id),
             "trigger_id": trigger_id or self.new_trigger_id(),
         }
-        return self._post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+        return self._send_command(form)
 
     # ---- interactivity -----------------------------------------------------------------
 
@@ -364,10 +364,7 @@ class SlackSender:
             "is_ext_shared_channel": False,
             "event_context": self._event_context(inner),
         }
-        headers = {}
-        if retry_num is not None:
-            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self._post(json.dumps(envelope).encode(), "application/json", extra_headers=headers)
+        return self._send_event(envelope, retry_num=retry_num, retry_reason=retry_reason)
 
     def message_event(
         self, text: str, *, user_id: str, channel_id: str = "C1", ts: str | None = None,
@@ -434,6 +431,18 @@ class SlackSender:
         return f"Ev{next(self._counter):010d}"
 
     # ---- internals ---------------------------------------------------------------------------
+
+    # How each kind of request travels; `tests.harness.socket_mode.SocketModeSender` sends the
+    # same payloads as Socket Mode envelopes instead.
+
+    def _send_command(self, form: dict[str, str]) -> Response:
+        return self._post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+    def _send_event(self, envelope: dict[str, Any], *, retry_num: int | None, retry_reason: str) -> Response:
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        return self._post(json.dumps(envelope).encode(), "application/json", extra_headers=headers)
 
     def _post_payload(self, payload: Mapping[str, Any]) -> Response:
         # Interactivity payloads arrive as a form with a single JSON `payload` field.
