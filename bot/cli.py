@@ -7,12 +7,21 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.settings import ConfigurationError, Settings, load_settings
 
+if TYPE_CHECKING:
+    from bot.liveness import HealthServer, Liveness
+
 logger = logging.getLogger("convene")
+
+# `run` exits with this when Socket Mode stayed disconnected past CONVENE_SOCKET_GIVE_UP_SECONDS,
+# so that systemd (Restart=on-failure) or a container runtime starts it again.
+EXIT_SOCKET_DEAD = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +80,19 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
+def _stop_on_signals() -> threading.Event:
+    """An event that SIGTERM (systemd, containers, platforms) and Ctrl-C set, for an orderly stop."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info("Received %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stop
+
+
 def _exit_on_sigterm() -> None:
     def stop(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -94,19 +116,24 @@ def _require_migrated(settings: Settings) -> None:
 
 
 def _run(settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     from bot import jobs, startup
     from bot.app import build_app
     from bot.jobs import standing
+    from bot.liveness import Liveness
     from bot.runtime import build_runtime
     from bot.scheduler import start
     from bot.slack.client import make_web_client
+    from bot.socket_mode import SocketMode
     from storage.migrate import upgrade
 
     settings.bot_token()  # a missing token stops us here, before anything starts
     app_token = settings.app_token()
+    stop = _stop_on_signals()
     runtime = build_runtime(settings, scheduler_mode="background")
+    socket_mode: SocketMode | None = None
+    liveness: Liveness | None = None
+    health: HealthServer | None = None
+    kept_up = True
     try:
         upgrade(runtime.db.engine)
         jobs.bind(runtime)
@@ -114,17 +141,29 @@ def _run(settings: Settings) -> int:
         start(runtime.scheduler, runtime.scheduler_mode)
         startup.warm_up()
         app = build_app(runtime, http=False)
-        handler = SocketModeHandler(
-            app, app_token, web_client=make_web_client(None, settings.slack_api_url), logger=app.logger
-        )
-        _exit_on_sigterm()
+        socket_mode = SocketMode(app, app_token, web_client=make_web_client(None, settings.slack_api_url),
+                                 give_up_after=settings.convene_socket_give_up_seconds)
+        connection = socket_mode
+        liveness = Liveness("run", db=runtime.db, clock=runtime.clock, scheduler=runtime.scheduler,
+                            socket_connected=lambda: connection.connected)
+        liveness.start()
+        health = _serve_health(settings, liveness)
+        socket_mode.start()
         logger.info("Convene is running in Socket Mode. Press Ctrl-C to stop.")
-        handler.start()
-    except KeyboardInterrupt:
-        logger.info("Stopping…")
+        kept_up = socket_mode.wait(stop)
     finally:
+        # The socket first: Slack sends nothing more here, and nothing reconnects while we stop.
+        if socket_mode is not None:
+            socket_mode.close()
+        logger.info("Stopping…")
+        if health is not None:
+            health.stop()
+        if liveness is not None:
+            liveness.stop()
         jobs.bind(None)
         runtime.close()
+    if not kept_up:
+        return EXIT_SOCKET_DEAD
     return 0
 
 
@@ -141,6 +180,7 @@ def _web(settings: Settings, *, workers: int, threads: int) -> int:
 def _clock(settings: Settings, *, once: bool) -> int:
     from bot import jobs
     from bot.jobs import standing
+    from bot.liveness import Liveness
     from bot.runtime import build_runtime
     from bot.scheduler import start
 
@@ -150,17 +190,40 @@ def _clock(settings: Settings, *, once: bool) -> int:
     runtime = build_runtime(settings, scheduler_mode=mode)
     jobs.bind(runtime)
     standing.install(runtime.jobs)
+    liveness: Liveness | None = None
+    health: HealthServer | None = None
     try:
         if not once:
             _exit_on_sigterm()
+            liveness = Liveness("clock", db=runtime.db, clock=runtime.clock, scheduler=runtime.scheduler)
+            liveness.start()
+            health = _serve_health(settings, liveness)
             logger.info("Convene's clock is running. Press Ctrl-C to stop.")
         start(runtime.scheduler, runtime.scheduler_mode)
     except KeyboardInterrupt:
         logger.info("Stopping…")
     finally:
+        if health is not None:
+            health.stop()
+        if liveness is not None:
+            liveness.stop()
         jobs.bind(None)
         runtime.close()
     return 0
+
+
+def _serve_health(settings: Settings, liveness: Liveness) -> HealthServer | None:
+    """`GET /healthz` on HEALTH_PORT, when it is set."""
+    from bot.liveness import HealthServer
+
+    if settings.health_port is None:
+        return None
+    try:
+        server = HealthServer(settings.health_port, liveness.health)
+    except OSError as error:
+        raise ConfigurationError(f"HEALTH_PORT {settings.health_port}: cannot listen there ({error.strerror}).") from None
+    server.start()
+    return server
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     convene_coordinators: Annotated[frozenset[str], NoDecode] = frozenset()
     # Hours before a poll's deadline that members who have not answered are reminded (0: never).
     convene_poll_reminder_hours: int = Field(default=24, ge=0, le=24 * 14)
+    # `run` and `clock` serve GET /healthz on this port when it is set.
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    # Seconds Socket Mode may stay disconnected before `run` exits non-zero for its supervisor to
+    # restart it (it reconnects by itself long before, whenever Slack can be reached).
+    convene_socket_give_up_seconds: int = Field(default=120, ge=5, le=24 * 3600)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -56,7 +61,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "health_port", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

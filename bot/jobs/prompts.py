@@ -20,9 +20,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.jobs import runtime
 from bot.runtime import Runtime
+from bot.scheduler import FANOUT_EXECUTOR
 from bot.services import prompts as service
 from bot.services.members import member_zone, workspace_zone
 from bot.services.workspaces import group_settings
+from bot.slack.client import ShuttingDown
 from bot.views import prompts as view
 from storage.models import Member, PromptRound
 from storage.repositories.prompts import (
@@ -80,6 +82,12 @@ def deliver_round(team_id: str, round_id: int) -> None:
     result = _deliver_manual(rt, team_id, round_id)
     if result is None:
         return
+    if result.outcome["interrupted"]:
+        # The process is stopping: the next start finishes the round (or, failing that, the tick does).
+        rt.resume_later(round_job_id(round_id), deliver_round, team_id, round_id, executor=FANOUT_EXECUTOR)
+        logger.info("Prompt round %s in %s: %d deliveries left for the next start", round_id, team_id,
+                    result.outcome["interrupted"])
+        return
     with rt.db.unit_of_work() as session:
         round_ = RoundRepository(session).get(round_id)
         prompt = PromptRepository(session).get(round_.prompt_id) if round_ else None
@@ -92,6 +100,10 @@ def deliver_round(team_id: str, round_id: int) -> None:
     except SlackApiError as error:
         logger.warning("Could not tell %s how round %s went: %s", round_.started_by, round_id,
                        error.response.get("error"))
+
+
+def round_job_id(round_id: int) -> str:
+    return f"prompts:round:{round_id}"
 
 
 # ---- Scheduled delivery -------------------------------------------------------------------------------
@@ -188,7 +200,9 @@ def fan_out(rt: Runtime, round_: PromptRound, recipients: Sequence[service.Recip
 
 
 def _deliver_one(rt: Runtime, round_: PromptRound, recipient: service.Recipient) -> str:
-    """Claim, send, record. 'sent', 'taken' (someone else has it) or 'failed'."""
+    """Claim, send, record. 'sent', 'taken' (someone else has it), 'failed' or 'interrupted' (left for later)."""
+    if rt.stopping.is_set():
+        return "interrupted"
     with rt.db.unit_of_work() as session:
         delivery_id = DeliveryRepository(session).claim(round_, recipient.user_id, due_at=recipient.due_at,
                                                         now=rt.clock())
@@ -199,6 +213,11 @@ def _deliver_one(rt: Runtime, round_: PromptRound, recipient: service.Recipient)
         # Posting to a user ID lands in the app's DM with them: one call instead of two.
         response = rt.client.chat_postMessage(channel=recipient.user_id, text=text, blocks=blocks,
                                               unfurl_links=False, unfurl_media=False)
+    except ShuttingDown:
+        # Slack answered 429, so nothing was posted: the next run sends it.
+        with rt.db.unit_of_work() as session:
+            DeliveryRepository(session).release(delivery_id)
+        return "interrupted"
     except SlackApiError as error:
         code = str(error.response.get("error"))
         logger.warning("Could not send prompt round %s to %s: %s", round_.id, recipient.user_id, code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 
@@ -19,6 +20,21 @@ Sleep = Callable[[float], None]
 
 # Enough to ride out a burst at Slack's tier limits (a minute of waiting) without giving up.
 MAX_RATE_LIMIT_RETRIES = 10
+
+
+class ShuttingDown(Exception):
+    """Raised instead of waiting out a 429 once the process is stopping: the call was not made,
+    and whatever needed it is picked up again by the next start."""
+
+
+def interruptible_sleep(stopping: threading.Event) -> Sleep:
+    """A sleep that ends early, raising ShuttingDown, as soon as `stopping` is set."""
+
+    def sleep(seconds: float) -> None:
+        if stopping.wait(seconds):
+            raise ShuttingDown("stopped while waiting out Slack's rate limit")
+
+    return sleep
 
 
 class RetryAfterHandler(RetryHandler):

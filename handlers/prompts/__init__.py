@@ -171,7 +171,7 @@ class PromptHandlers:
             started = service.start_manual_round(session, team_id, user_id, number, now=now, home=home_zone,
                                                  configured_coordinators=self._configured)
         # The fan-out runs on the clock (or this process's scheduler), not in a web worker.
-        self.rt.jobs.at(f"prompts:round:{started.round_id}", prompt_jobs.deliver_round, now, team_id,
+        self.rt.jobs.at(prompt_jobs.round_job_id(started.round_id), prompt_jobs.deliver_round, now, team_id,
                         started.round_id, misfire_grace_time=None, executor=FANOUT_EXECUTOR)
         ephemeral(respond, prompt_views.send_now_text(started, channel_id))
 

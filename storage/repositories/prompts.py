@@ -219,6 +219,14 @@ class DeliveryRepository:
             values["attempts"] = MAX_SEND_ATTEMPTS
         self.session.execute(update(PromptDelivery).where(PromptDelivery.id == delivery_id).values(**values))
 
+    def release(self, delivery_id: int) -> None:
+        """Give back a claim whose message was never sent (the process stopped while waiting out a
+        429): a later run sends it, and the attempt does not count."""
+        self.session.execute(
+            update(PromptDelivery).where(PromptDelivery.id == delivery_id, PromptDelivery.status == "claimed")
+            .values(status="failed", attempts=PromptDelivery.attempts - 1, error="interrupted by a shutdown")
+        )
+
     def user_ids_in_round(self, round_: PromptRound) -> set[str]:
         """Members who have a delivery for this round and need nothing more (sent, being sent, or given up)."""
         return set(self.session.scalars(
