@@ -9,6 +9,7 @@ from typing import TextIO
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
+from bot.clock import Clock, system_clock
 from bot.settings import ConfigurationError, Settings, load_settings
 
 
@@ -41,7 +42,8 @@ def run_checks(out: TextIO = sys.stdout) -> int:
         report.print(out)
         return 1
     _check_modes(settings, report)
-    _check_database(settings, report)
+    if _check_database(settings, report):
+        _check_processes(settings, report)
     _check_token(settings, report)
     report.print(out)
     return 1 if report.problems else 0
@@ -63,7 +65,8 @@ def _check_modes(settings: Settings, report: Report) -> None:
         report.notes.append("CONVENE_CHANNEL is not set: a coordinator can pick one with `/convene settings`.")
 
 
-def _check_database(settings: Settings, report: Report) -> None:
+def _check_database(settings: Settings, report: Report) -> bool:
+    """True when the database is reachable and up to date."""
     from storage.db import Database
     from storage.migrate import pending_revisions
 
@@ -76,7 +79,7 @@ def _check_database(settings: Settings, report: Report) -> None:
         report.problems.append(
             f"DATABASE_URL: cannot use the database ({type(error).__name__}: {str(error).splitlines()[0][:200]})."
         )
-        return
+        return False
     finally:
         db.dispose()
     backend = settings.database_url.split(":", 1)[0]
@@ -85,8 +88,30 @@ def _check_database(settings: Settings, report: Report) -> None:
             f"The database ({backend}) is reachable and needs {len(pending)} migration(s): `python -m bot run` "
             "applies them as it starts; before `web` or `clock`, run `python -m bot migrate`."
         )
-    else:
-        report.ok.append(f"The database ({backend}) is reachable and up to date.")
+        return False
+    report.ok.append(f"The database ({backend}) is reachable and up to date.")
+    return True
+
+
+def _check_processes(settings: Settings, report: Report, *, clock: Clock = system_clock) -> None:
+    """The heartbeats of running `run` and `clock` processes, and those that went quiet."""
+    from bot.liveness import KEEP_HEARTBEATS_FOR, describe
+    from storage.db import Database
+    from storage.repositories.processes import Heartbeats
+
+    now = clock()
+    db = Database(settings.database_url)
+    try:
+        with db.unit_of_work() as session:
+            rows = Heartbeats(session).recent(since=now - KEEP_HEARTBEATS_FOR)
+    finally:
+        db.dispose()
+    if not rows:
+        report.notes.append("No `run` or `clock` process has a heartbeat: none is running (with `web` and cron "
+                            "`clock --once` that is as it should be).")
+    for row in rows:
+        well, line = describe(row, now=now)
+        (report.ok if well else report.problems).append(line)
 
 
 def _check_token(settings: Settings, report: Report) -> None:

@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,8 @@ from storage.repositories.processes import Heartbeats
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
+# Socket and scheduler are looked at this often, and a change is written at once.
+LOOK_SECONDS = 1.0
 # A heartbeat older than this belongs to a process that stopped or is stuck.
 STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 # Rows of processes that died without removing theirs are forgotten after this.
@@ -118,7 +121,7 @@ class Liveness:
         """Forget the rows of processes that are gone, beat once, then keep beating in a thread."""
         try:
             with self.db.unit_of_work() as session:
-                removed = forget_dead(session, now=self.clock(), hostname=self.hostname, own=self.process_id)
+                removed = forget_dead(session, now=self.clock(), hostname=self.hostname)
             if removed:
                 logger.info("Heartbeat: forgot %d heartbeat(s) of processes that are gone", removed)
         except Exception:
@@ -128,8 +131,13 @@ class Liveness:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.beat()
+        written = self.health()
+        last = time.monotonic()
+        while not self._stop.wait(min(LOOK_SECONDS, self.interval)):
+            now = time.monotonic()
+            looks = self.health()
+            if looks != written or now - last >= self.interval:
+                written, last = self.beat(), now
 
     def stop(self) -> None:
         """Stop beating and remove this process's row: a process that stopped cleanly is not stale."""
@@ -143,13 +151,13 @@ class Liveness:
             logger.exception("Heartbeat: could not remove this process's heartbeat")
 
 
-def forget_dead(session: Session, *, now: datetime, hostname: str, own: str) -> int:
+def forget_dead(session: Session, *, now: datetime, hostname: str) -> int:
     """Remove heartbeats older than KEEP_HEARTBEATS_FOR, and those of processes on this host that are
     no longer running (a restart after a crash leaves the old pid's row behind)."""
     heartbeats = Heartbeats(session)
     removed = heartbeats.prune(before=now - KEEP_HEARTBEATS_FOR)
     for row in heartbeats.recent(since=now - KEEP_HEARTBEATS_FOR):
-        if row.hostname == hostname and row.process_id != own and not _pid_running(row.pid):
+        if row.hostname == hostname and not _pid_running(row.pid):
             heartbeats.remove(row.process_id)
             removed += 1
     return removed

@@ -91,6 +91,10 @@ class _PacedClient(SocketModeClient):
             raise ConnectionAbortedError("Socket Mode is closing")
         return super().issue_new_wss_url()
 
+    def connect_to_new_endpoint(self, force: bool = False) -> None:
+        if not self.closed:  # a drop noticed while closing is not a reason to reconnect
+            super().connect_to_new_endpoint(force)
+
     def connect(self) -> None:
         """A new session replaces the current one, which is closed at once (see `close_now`)."""
         if self.current_session is not None:
@@ -200,20 +204,17 @@ class SocketMode:
                 self._socketless_since = now
             elif now - self._socketless_since > RECONNECT_GRACE_SECONDS:
                 self._socketless_since = None
-                self._reconnect(force=False)
+                self._reconnect()
         else:
             self._socketless_since = None
             if session is self._greeted and self._unanswered(session):
-                logger.warning("Socket Mode: Slack has not answered a ping for %.0f s; opening a new connection",
-                               self.pong_timeout)
+                logger.warning("Socket Mode: Slack has not answered a ping, and nothing was heard for %.0f s; "
+                               "opening a new connection", time.time() - max(session.last_pong_tm, self._greeted_at))
                 self._greeted = None
                 # The reading thread wakes and the client reconnects as after any other drop.
                 close_now(session)
         now = self._monotonic()
         if self.connected:
-            if self._down_since is not None:
-                logger.info("Socket Mode: connected (after %.1f s)", now - self._down_since)
-            self._down_since = None
             return True
         if self._down_since is None:
             self._down_since = now
@@ -224,9 +225,9 @@ class SocketMode:
             return False
         return True
 
-    def _reconnect(self, *, force: bool) -> None:
+    def _reconnect(self) -> None:
         try:
-            self.client.connect_to_new_endpoint(force=force)
+            self.client.connect_to_new_endpoint()
         except Exception:
             logger.exception("Socket Mode: could not open a new connection; trying again")
 
@@ -252,6 +253,11 @@ class SocketMode:
             self._greeted_at = time.time()
             self._greeted = session
             self._pace.connected()
+            down_since, self._down_since = self._down_since, None
+            if down_since is None:
+                logger.info("Socket Mode: connected")
+            else:
+                logger.info("Socket Mode: connected after %.1f s", self._monotonic() - down_since)
 
     def _handle(self, client: SocketModeClient, request: SocketModeRequest) -> None:
         started = time.time()

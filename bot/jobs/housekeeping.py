@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import timedelta
 
 from bot.jobs import runtime
+from bot.liveness import forget_dead
 from storage.repositories.ledger import DispatchLedger, EventLedger
 
 logger = logging.getLogger(__name__)
@@ -37,3 +39,12 @@ def prune_dispatches() -> None:
         removed = DispatchLedger(session).prune(before=rt.clock() - KEEP_DISPATCHES_FOR)
     if removed:
         logger.info("Forgot %d old dispatches", removed)
+
+
+def prune_heartbeats() -> None:
+    """Forget the heartbeats of processes that died without removing theirs (hourly is plenty)."""
+    rt = runtime()
+    with rt.db.unit_of_work() as session:
+        removed = forget_dead(session, now=rt.clock(), hostname=socket.gethostname())
+    if removed:
+        logger.info("Forgot %d heartbeat(s) of processes that are gone", removed)

@@ -195,6 +195,9 @@ class SocketModeServer:
                 for conn in self._connections:
                     if conn.open and conn.ended_by is None:
                         conn.ended_by = "stopped"
+                sockets = list(self._sockets.values())
+            for ws in sockets:  # no closing handshake: the app under test may be gone already
+                ws.transport.abort()
             if self._server is not None:
                 self._server.close()
                 await self._server.wait_closed()
@@ -328,7 +331,7 @@ class SocketModeServer:
             conn.disconnect_sent_at = time.monotonic()
         message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake-1"}}
         self._send(conn.id, json.dumps(message))
-        self._call(self._close_later(conn.id, self.refresh_close_after))
+        self._call(self._schedule_close(conn.id, self.refresh_close_after))
         return _copy(conn)
 
     def reset(self, connection_id: int | None = None) -> Connection:
@@ -403,7 +406,9 @@ class SocketModeServer:
         except ConnectionClosed as error:
             raise NoConnection(f"Socket Mode connection {connection_id} closed while sending") from error
 
-    async def _close_later(self, connection_id: int, delay: float) -> None:
+    async def _schedule_close(self, connection_id: int, delay: float) -> None:
+        """Close the connection with a close frame after `delay` s, unless it has ended by then."""
+
         async def close() -> None:
             await asyncio.sleep(delay)
             with self._lock:
