@@ -4,10 +4,13 @@ Why this client: Bolt's default SocketModeHandler (slack_sdk's built-in client) 
 for tens of seconds when a connection is closed with a bare TCP FIN (its receive loop never sleeps
 on EOF), and after a `refresh_requested` it keeps envelopes waiting about 3 s while the old socket's
 read times out. The websocket-client client sees a FIN or a reset at once and reconnects in half a
-second (tests/e2e/test_socket_mode.py measures every kind of drop). What it lacks is added here:
+second, a refresh in one (tests/e2e/test_socket_mode.py measures every kind of drop). What it
+lacks is added here:
 
 - a pong watchdog: a connection that goes silent without a FIN or a reset (a dead network path)
-  is replaced once a ping has gone unanswered for `pong_timeout`;
+  is replaced once a ping is waiting and nothing has been heard for `ping_interval + pong_timeout`;
+- a replacement for slack_sdk's own monitor, which raced the client's start (RECONNECT_GRACE_SECONDS);
+- `close_now()`: a replaced or closing session's socket is shut at once, not after 3 + 10 s;
 - paced reconnects: while Slack or the network is down, attempts back off up to
   MAX_RECONNECT_DELAY instead of calling `apps.connections.open` twice a second;
 - a bound: a connection that stays down for `give_up_after` makes `wait()` return False, and
@@ -34,7 +37,7 @@ from websocket import WebSocketApp, WebSocketException
 
 logger = logging.getLogger(__name__)
 
-# websocket-client pings Slack this often; an answer must come within PONG_TIMEOUT_SECONDS.
+# websocket-client pings Slack this often; a pong must come within PONG_TIMEOUT_SECONDS after that.
 PING_SECONDS = 5.0
 PONG_TIMEOUT_SECONDS = 5.0
 # How often the watchdog looks at the connection.
@@ -151,7 +154,7 @@ class SocketMode:
         self._greeted_at = 0.0
         self._down_since: float | None = None
         self._socketless_since: float | None = None
-        self.client = _PacedClient(
+        self.socket_client = _PacedClient(
             app_token=app_token,
             logger=logging.getLogger("convene.socket_mode"),
             web_client=web_client,
@@ -160,16 +163,16 @@ class SocketMode:
             on_message_listeners=[self._heard],
             pace=self._pace,
         )
-        self.client.socket_mode_request_listeners.append(self._handle)
+        self.socket_client.socket_mode_request_listeners.append(self._handle)
         # Marking slack_sdk's monitor as started keeps connect() from starting it (see RECONNECT_GRACE_SECONDS).
-        self.client.current_app_monitor_started = True
+        self.socket_client.current_app_monitor_started = True
 
     # ---- state ---------------------------------------------------------------------------------
 
     @property
     def connected(self) -> bool:
         """True while the current connection has been greeted by Slack and answers pings."""
-        session = self.client.current_session
+        session = self.socket_client.current_session
         return (session is not None and session is self._greeted and session.sock is not None
                 and not self._unanswered(session))
 
@@ -185,7 +188,7 @@ class SocketMode:
     def start(self) -> None:
         """Open the first connection (returns at once; Slack's hello arrives shortly after)."""
         self._down_since = self._monotonic()
-        self.client.connect()
+        self.socket_client.connect()
 
     def wait(self, stop: threading.Event) -> bool:
         """Watch the connection until `stop` is set (True) or it stayed down past `give_up_after` (False)."""
@@ -197,7 +200,7 @@ class SocketMode:
     def watch(self) -> bool:
         """One look at the connection: replace a silent or lost one; False once it has been down too long."""
         now = self._monotonic()
-        session = self.client.current_session
+        session = self.socket_client.current_session
         if session is None or session.sock is None:
             # A drop is normally followed by a new session at once; this catches an attempt that failed.
             if self._socketless_since is None:
@@ -227,18 +230,18 @@ class SocketMode:
 
     def _reconnect(self) -> None:
         try:
-            self.client.connect_to_new_endpoint()
+            self.socket_client.connect_to_new_endpoint()
         except Exception:
             logger.exception("Socket Mode: could not open a new connection; trying again")
 
     def close(self) -> None:
         """Close the socket first (no more envelopes arrive), then the client's threads."""
         self._closing.set()
-        self.client.auto_reconnect_enabled = False
-        self.client.closed = True
-        if self.client.current_session is not None:
-            close_now(self.client.current_session)
-        self.client.close()
+        self.socket_client.auto_reconnect_enabled = False
+        self.socket_client.closed = True
+        if self.socket_client.current_session is not None:
+            close_now(self.socket_client.current_session)
+        self.socket_client.close()
 
     # ---- listeners ----------------------------------------------------------------------------
 

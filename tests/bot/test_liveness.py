@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.jobs import housekeeping
 from bot.liveness import STALE_AFTER, Health, HealthServer, Liveness, describe, forget_dead, scheduler_running
 from storage.db import Database
 from storage.models import Heartbeat
 from storage.repositories.processes import Heartbeats
+from tests.harness.bot import BotUnderTest
 from tests.harness.clock import ManualClock
 
 
@@ -114,3 +116,15 @@ def test_heartbeats_of_processes_that_are_gone_are_forgotten(db: Database) -> No
         left = {row.process_id for row in Heartbeats(session).recent(since=now - timedelta(days=30))}
     # This process is alive; another host's pids cannot be checked from here, so only age removes them.
     assert left == {f"clock:{here}:{os.getpid()}", "clock:other:5"}
+
+
+def test_the_housekeeping_job_forgets_day_old_heartbeats(bot: BotUnderTest) -> None:
+    now = bot.clock()
+    with bot.runtime.db.unit_of_work() as session:
+        beats = Heartbeats(session)
+        for pid, age in ((5, timedelta(hours=2)), (6, timedelta(days=2))):
+            beats.beat(f"run:other:{pid}", kind="run", hostname="other", pid=pid, started_at=now - age,
+                       now=now - age, socket_connected=True, scheduler_running=True)
+    housekeeping.prune_heartbeats()
+    with bot.runtime.db.unit_of_work() as session:
+        assert [row.pid for row in Heartbeats(session).recent(since=now - timedelta(days=30))] == [5]

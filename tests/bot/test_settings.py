@@ -12,7 +12,8 @@ FAKE_BOT_TOKEN = "xoxb-fake-test-token"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
-                 "PORT", "CONVENE_TIMEZONE", "CONVENE_CHANNEL", "CONVENE_COORDINATORS"):
+                 "PORT", "CONVENE_TIMEZONE", "CONVENE_CHANNEL", "CONVENE_COORDINATORS", "HEALTH_PORT",
+                 "CONVENE_SOCKET_GIVE_UP_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -69,6 +70,9 @@ def test_coordinators_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch
         ("CONVENE_CHANNEL", "#wg-commissioning", "CONVENE_CHANNEL"),
         ("DATABASE_URL", "not a url", "DATABASE_URL"),
         ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL"),
+        ("HEALTH_PORT", "70000", "HEALTH_PORT"),
+        ("HEALTH_PORT", "healthz", "HEALTH_PORT"),
+        ("CONVENE_SOCKET_GIVE_UP_SECONDS", "1", "CONVENE_SOCKET_GIVE_UP_SECONDS"),
     ],
 )
 def test_a_malformed_value_stops_start_up_with_one_line_naming_it(
@@ -106,3 +110,17 @@ def test_tokens_never_appear_in_errors_or_reprs(monkeypatch: pytest.MonkeyPatch)
 def test_blank_tokens_count_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_APP_TOKEN", "  ")
     assert load_settings().slack_app_token is None
+
+
+def test_the_health_port_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().health_port is None
+    monkeypatch.setenv("HEALTH_PORT", "")
+    assert load_settings().health_port is None
+    monkeypatch.setenv("HEALTH_PORT", "8080")
+    assert load_settings().health_port == 8080
+
+
+def test_socket_mode_gives_up_after_two_minutes_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().convene_socket_give_up_seconds == 120
+    monkeypatch.setenv("CONVENE_SOCKET_GIVE_UP_SECONDS", "600")
+    assert load_settings().convene_socket_give_up_seconds == 600
