@@ -16,6 +16,7 @@ from bot.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.liveness import HealthServer, Liveness
+    from bot.socket_mode import SocketMode
 
 logger = logging.getLogger("convene")
 
@@ -148,7 +149,7 @@ def _run(settings: Settings) -> int:
                             socket_connected=lambda: connection.connected)
         liveness.start()
         health = _serve_health(settings, liveness)
-        socket_mode.start()
+        _connect(socket_mode)
         logger.info("Convene is running in Socket Mode. Press Ctrl-C to stop.")
         kept_up = socket_mode.wait(stop)
     finally:
@@ -165,6 +166,26 @@ def _run(settings: Settings) -> int:
     if not kept_up:
         return EXIT_SOCKET_DEAD
     return 0
+
+
+# Slack's answers to apps.connections.open that no retry will change.
+_REFUSED_APP_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked",
+                                "account_inactive", "missing_scope"})
+
+
+def _connect(socket_mode: SocketMode) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        socket_mode.start()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code not in _REFUSED_APP_TOKEN:
+            raise
+        raise ConfigurationError(
+            f"SLACK_APP_TOKEN was refused by Slack ({code}): it must be an app-level token with the "
+            "connections:write scope (Basic Information → App-Level Tokens)."
+        ) from None
 
 
 def _web(settings: Settings, *, workers: int, threads: int) -> int:

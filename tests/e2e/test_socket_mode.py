@@ -4,6 +4,8 @@ envelopes on a real WebSocket, Slack refreshes and drops the connection, and SIG
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +17,7 @@ from sqlalchemy import func, select
 from storage.db import Database
 from storage.models import Poll, PollVote, PromptDelivery
 from tests.e2e.polls_helpers import counts, option_texts, vote_action
-from tests.e2e.socket_process import ACK_SECONDS, CHANNEL, RunProcess, running, start_run
+from tests.e2e.socket_process import ACK_SECONDS, CHANNEL, RunProcess, environment, running, start_run
 from tests.harness.bot import TEAM_ID
 from tests.harness.fake_slack import FakeSlack
 from tests.harness.signed import view_state
@@ -279,3 +281,14 @@ def test_sigterm_closes_the_socket_first_and_exits_promptly_in_the_middle_of_a_f
         slack.wait_for(lambda: any("went to 5 members" in m["text"] for m in slack.messages("UADMIN")),
                        message="the coordinator was not told how the round went")
     assert {user: len(prompt_dms(slack, user)) for user in members} == {user: 1 for user in members}
+
+
+def test_an_app_token_slack_refuses_stops_run_with_one_clear_line(tmp_path: Path, slack: FakeSlack,
+                                                                  sqlite_url: str) -> None:
+    slack.fail_next("apps.connections.open", error="invalid_auth")
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, capture_output=True, text=True,
+                            env=environment(tmp_path, slack, sqlite_url), timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "convene: SLACK_APP_TOKEN was refused by Slack (invalid_auth): it must be an app-level token with the "
+        "connections:write scope (Basic Information → App-Level Tokens).")
