@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 from bot.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.liveness import HealthServer, Liveness
-    from bot.socket_mode import SocketMode
+    from bot.liveness import HealthServer
 
 logger = logging.getLogger("convene")
 
@@ -120,7 +119,7 @@ def _run(settings: Settings) -> int:
     from bot import jobs, startup
     from bot.app import build_app
     from bot.jobs import standing
-    from bot.liveness import Liveness
+    from bot.liveness import Liveness, serve_health
     from bot.runtime import build_runtime
     from bot.scheduler import start
     from bot.slack.client import make_web_client
@@ -144,12 +143,11 @@ def _run(settings: Settings) -> int:
         app = build_app(runtime, http=False)
         socket_mode = SocketMode(app, app_token, web_client=make_web_client(None, settings.slack_api_url),
                                  give_up_after=settings.convene_socket_give_up_seconds)
-        connection = socket_mode
         liveness = Liveness("run", db=runtime.db, clock=runtime.clock, scheduler=runtime.scheduler,
-                            socket_connected=lambda: connection.connected)
+                            socket_connected=socket_mode.is_connected)
         liveness.start()
-        health = _serve_health(settings, liveness)
-        _connect(socket_mode)
+        health = serve_health(settings.health_port, liveness)
+        socket_mode.start()
         logger.info("Convene is running in Socket Mode. Press Ctrl-C to stop.")
         kept_up = socket_mode.wait(stop)
     finally:
@@ -168,26 +166,6 @@ def _run(settings: Settings) -> int:
     return 0
 
 
-# Slack's answers to apps.connections.open that no retry will change.
-_REFUSED_APP_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked",
-                                "account_inactive", "missing_scope"})
-
-
-def _connect(socket_mode: SocketMode) -> None:
-    from slack_sdk.errors import SlackApiError
-
-    try:
-        socket_mode.start()
-    except SlackApiError as error:
-        code = error.response.get("error")
-        if code not in _REFUSED_APP_TOKEN:
-            raise
-        raise ConfigurationError(
-            f"SLACK_APP_TOKEN was refused by Slack ({code}): it must be an app-level token with the "
-            "connections:write scope (Basic Information → App-Level Tokens)."
-        ) from None
-
-
 def _web(settings: Settings, *, workers: int, threads: int) -> int:
     from bot.gunicorn import serve
 
@@ -201,7 +179,7 @@ def _web(settings: Settings, *, workers: int, threads: int) -> int:
 def _clock(settings: Settings, *, once: bool) -> int:
     from bot import jobs
     from bot.jobs import standing
-    from bot.liveness import Liveness
+    from bot.liveness import Liveness, serve_health
     from bot.runtime import build_runtime
     from bot.scheduler import start
 
@@ -218,7 +196,7 @@ def _clock(settings: Settings, *, once: bool) -> int:
             _exit_on_sigterm()
             liveness = Liveness("clock", db=runtime.db, clock=runtime.clock, scheduler=runtime.scheduler)
             liveness.start()
-            health = _serve_health(settings, liveness)
+            health = serve_health(settings.health_port, liveness)
             logger.info("Convene's clock is running. Press Ctrl-C to stop.")
         start(runtime.scheduler, runtime.scheduler_mode)
     except KeyboardInterrupt:
@@ -231,20 +209,6 @@ def _clock(settings: Settings, *, once: bool) -> int:
         jobs.bind(None)
         runtime.close()
     return 0
-
-
-def _serve_health(settings: Settings, liveness: Liveness) -> HealthServer | None:
-    """`GET /healthz` on HEALTH_PORT, when it is set."""
-    from bot.liveness import HealthServer
-
-    if settings.health_port is None:
-        return None
-    try:
-        server = HealthServer(settings.health_port, liveness.health)
-    except OSError as error:
-        raise ConfigurationError(f"HEALTH_PORT {settings.health_port}: cannot listen there ({error.strerror}).") from None
-    server.start()
-    return server
 
 
 if __name__ == "__main__":  # pragma: no cover

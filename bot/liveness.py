@@ -19,6 +19,7 @@ from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.settings import ConfigurationError
 from storage.db import Database
 from storage.models import Heartbeat
 from storage.repositories.processes import Heartbeats
@@ -195,6 +196,18 @@ def _ago(seconds: float) -> str:
     if seconds < 90 * 60:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def serve_health(port: int | None, liveness: Liveness) -> HealthServer | None:
+    """Start `GET /healthz` on HEALTH_PORT when it is set."""
+    if port is None:
+        return None
+    try:
+        server = HealthServer(port, liveness.health)
+    except OSError as error:
+        raise ConfigurationError(f"HEALTH_PORT {port}: cannot listen there ({error.strerror}).") from None
+    server.start()
+    return server
 
 
 class HealthServer:

@@ -31,9 +31,12 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import WebSocketApp, WebSocketException
+
+from bot.settings import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,9 @@ RECONNECT_GRACE_SECONDS = 2.0
 # Failed connection attempts wait 0.5 s, 1 s, 2 s... up to this before trying again.
 FIRST_RECONNECT_DELAY = 0.5
 MAX_RECONNECT_DELAY = 30.0
+# Slack's answers to apps.connections.open that no retry will change.
+REFUSED_APP_TOKEN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked",
+                               "account_inactive", "missing_scope"})
 # Envelopes handled at once (Bolt acks each as soon as its listener calls ack()).
 CONCURRENCY = 10
 
@@ -169,8 +175,7 @@ class SocketMode:
 
     # ---- state ---------------------------------------------------------------------------------
 
-    @property
-    def connected(self) -> bool:
+    def is_connected(self) -> bool:
         """True while the current connection has been greeted by Slack and answers pings."""
         session = self.socket_client.current_session
         return (session is not None and session is self._greeted and session.sock is not None
@@ -186,9 +191,21 @@ class SocketMode:
     # ---- running -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the first connection (returns at once; Slack's hello arrives shortly after)."""
+        """Open the first connection (returns at once; Slack's hello arrives shortly after).
+
+        An app-level token Slack refuses is a ConfigurationError: no retry would change it.
+        """
         self._down_since = self._monotonic()
-        self.socket_client.connect()
+        try:
+            self.socket_client.connect()
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code not in REFUSED_APP_TOKEN:
+                raise
+            raise ConfigurationError(
+                f"SLACK_APP_TOKEN was refused by Slack ({code}): it must be an app-level token with the "
+                "connections:write scope (Basic Information → App-Level Tokens)."
+            ) from None
 
     def wait(self, stop: threading.Event) -> bool:
         """Watch the connection until `stop` is set (True) or it stayed down past `give_up_after` (False)."""
@@ -217,7 +234,7 @@ class SocketMode:
                 # The reading thread wakes and the client reconnects as after any other drop.
                 close_now(session)
         now = self._monotonic()
-        if self.connected:
+        if self.is_connected():
             return True
         if self._down_since is None:
             self._down_since = now

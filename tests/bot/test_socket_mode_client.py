@@ -49,7 +49,7 @@ def connected() -> Iterator[tuple[FakeSlack, SocketMode]]:
     socket_mode.start()
     server.wait_for_connection()
     deadline = time.monotonic() + 10
-    while not socket_mode.connected and time.monotonic() < deadline:
+    while not socket_mode.is_connected() and time.monotonic() < deadline:
         time.sleep(0.01)
     yield fake, socket_mode
     socket_mode.close()
@@ -60,14 +60,14 @@ def connected() -> Iterator[tuple[FakeSlack, SocketMode]]:
 def test_connected_only_after_slacks_hello_and_not_once_the_socket_is_gone(
         connected: tuple[FakeSlack, SocketMode]) -> None:
     fake, socket_mode = connected
-    assert socket_mode.connected
+    assert socket_mode.is_connected()
     server = fake.enable_socket_mode()
     server.refuse_connections()
     server.reset()
     deadline = time.monotonic() + 5
-    while socket_mode.connected and time.monotonic() < deadline:
+    while socket_mode.is_connected() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not socket_mode.connected
+    assert not socket_mode.is_connected()
 
 
 def test_the_watchdog_gives_up_once_the_connection_stayed_down_past_the_bound(
