@@ -160,6 +160,7 @@ class SocketMode:
         self._greeted_at = 0.0
         self._down_since: float | None = None
         self._socketless_since: float | None = None
+        self._reconnecting = threading.Lock()
         self.socket_client = _PacedClient(
             app_token=app_token,
             logger=logging.getLogger("convene.socket_mode"),
@@ -246,10 +247,22 @@ class SocketMode:
         return True
 
     def _reconnect(self) -> None:
-        try:
-            self.socket_client.connect_to_new_endpoint()
-        except Exception:
-            logger.exception("Socket Mode: could not open a new connection; trying again")
+        """Try a new connection in the background: an attempt may wait its turn (ReconnectPace), and
+        the watchdog must stay free to notice a stop or the give-up bound meanwhile."""
+        if not self._reconnecting.acquire(blocking=False):
+            return  # one attempt at a time
+
+        def attempt() -> None:
+            try:
+                self.socket_client.connect_to_new_endpoint()
+            except (SlackApiError, OSError, WebSocketException) as error:
+                logger.warning("Socket Mode: could not open a new connection (%s); trying again", error)
+            except Exception:
+                logger.exception("Socket Mode: could not open a new connection; trying again")
+            finally:
+                self._reconnecting.release()
+
+        threading.Thread(target=attempt, name="socket-mode-reconnect", daemon=True).start()
 
     def close(self) -> None:
         """Close the socket first (no more envelopes arrive), then the client's threads."""
