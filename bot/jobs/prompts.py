@@ -253,6 +253,8 @@ def send_nudges(rt: Runtime, *, now: datetime) -> int:
                 chosen.append((delivery.id, delivery.channel_id, service.delivery_question(session, delivery)))
     sent = 0
     for delivery_id, channel_id, question in chosen:
+        if rt.stopping.is_set():
+            break  # the next tick sends the rest
         sent += _nudge_one(rt, delivery_id, channel_id, question)
     return sent
 
@@ -267,6 +269,10 @@ def _nudge_one(rt: Runtime, delivery_id: int, channel_id: str | None, question: 
     try:
         response = rt.client.chat_postMessage(channel=channel_id, text=text, blocks=blocks, unfurl_links=False,
                                               unfurl_media=False)
+    except ShuttingDown:
+        with rt.db.unit_of_work() as session:
+            DeliveryRepository(session).release_nudge(delivery_id)  # not sent: the next tick sends it
+        return 0
     except SlackApiError as error:
         # Slack refused it outright, so it was not sent: let the next tick try once more.
         logger.warning("Could not nudge about delivery %s: %s", delivery_id, error.response.get("error"))

@@ -17,7 +17,7 @@ from bot.scheduler import FANOUT_EXECUTOR, start
 from bot.slack.client import ShuttingDown, interruptible_sleep
 from storage.db import Database
 from storage.models import PromptDelivery
-from tests.e2e.prompting import prompt_dms, send_now, use_group_channel
+from tests.e2e.prompting import nudges, prompt_dms, say, send_now, tick, use_group_channel
 from tests.harness.bot import TEAM_ID, bot_settings, start_bot
 from tests.harness.clock import ManualClock
 from tests.harness.fake_slack import FakeSlack
@@ -112,3 +112,30 @@ def test_stopping_lets_a_running_job_store_its_resumption_without_deadlock(db: D
         assert stored.jobs.ids() == ["test:resumed"]
     finally:
         stored.close()
+
+
+def test_a_nudge_stopped_while_waiting_out_a_429_is_sent_once_by_a_later_tick(
+        db: Database, fake: FakeSlack, clock: ManualClock) -> None:
+    def sigterm_arrives_during_the_wait(seconds: float) -> None:
+        first.runtime.stopping.set()
+        raise ShuttingDown("stopped while waiting out Slack's rate limit")
+
+    first = start_bot(db.url, fake, clock=clock, sleep=sigterm_arrives_during_the_wait)
+    try:
+        use_group_channel(first)
+        say(first, "schedule weekly Tue 10:00")
+        tick(first, "2026-11-24T10:00:00+00:00")  # London's members get their prompt
+        assert prompt_dms(first, "UALICE") and prompt_dms(first, "UADMIN")
+        fake.rate_limit_next("chat.postMessage", retry_after=120)
+        tick(first, "2026-11-27T10:00:00+00:00")  # three days on: nudges, and the stop arrives
+    finally:
+        first.stop()
+    assert nudges(first, "UALICE") == [] and nudges(first, "UADMIN") == []
+
+    second = start_bot(db.url, fake, clock=clock)
+    try:
+        tick(second, "2026-11-27T10:02:00+00:00")
+        tick(second, "2026-11-27T10:04:00+00:00")
+    finally:
+        second.stop()
+    assert len(nudges(second, "UALICE")) == 1 and len(nudges(second, "UADMIN")) == 1
