@@ -137,7 +137,7 @@ def _run(settings: Settings) -> int:
     try:
         upgrade(runtime.db.engine)
         jobs.bind(runtime)
-        standing.install(runtime.jobs)
+        standing.install(runtime.jobs, runtime.db)
         start(runtime.scheduler, runtime.scheduler_mode)
         startup.warm_up()
         app = build_app(runtime, http=False)
@@ -188,11 +188,15 @@ def _clock(settings: Settings, *, once: bool) -> int:
     mode = "once" if once else "blocking"
     runtime = build_runtime(settings, scheduler_mode=mode)
     jobs.bind(runtime)
-    standing.install(runtime.jobs)
     liveness: Liveness | None = None
     health: HealthServer | None = None
     try:
-        if not once:
+        if once:
+            # Standing jobs are due by their own history, not by a next-run time a start would reset.
+            ran = standing.run_due(runtime)
+            logger.info("Ran the standing jobs that were due: %s", ", ".join(ran) or "none")
+        else:
+            standing.install(runtime.jobs, runtime.db)
             _exit_on_sigterm()
             liveness = Liveness("clock", db=runtime.db, clock=runtime.clock, scheduler=runtime.scheduler)
             liveness.start()

@@ -67,7 +67,7 @@ class Runtime:
     sender: OnceSender = field(init=False)
 
     def __post_init__(self) -> None:
-        self.jobs = Jobs(self.scheduler)
+        self.jobs = Jobs(self.scheduler, self.clock)
         self.directory = MemberDirectory(self.client, self.db, self.clock)
         self.sender = OnceSender(self.client, self.db, self.clock)
         self._running_jobs = RunningJobs()

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
+
+from bot.clock import Clock, system_clock
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +42,29 @@ SchedulerMode = Literal["background", "blocking", "once", "store-only"]
 
 
 class _StopsCleanly:
-    """APScheduler 3 runs one more round of due jobs after `shutdown()` wakes its loop, into
-    executors that are already shut down; a date job lost that way would never run. Skip it."""
+    """Two fixes to how APScheduler 3 stops.
+
+    `shutdown(wait=True)` waits for running jobs while holding the job-store lock, so a job that
+    adds or cancels a job (closing a poll cancels its reminder) deadlocks it: wait for the jobs
+    first, with no new round starting, then shut down. And after `shutdown()` wakes the loop it
+    runs one more round of due jobs into executors already shut down; a date job lost that way
+    would never run, so that round is skipped.
+    """
 
     state: int
+    _jobstores_lock: Any
+    _executors: dict[str, Any]
+
+    def shutdown(self, wait: bool = True) -> None:
+        if wait and self.state != STATE_STOPPED:
+            with self._jobstores_lock:  # a round of due jobs in progress finishes submitting first
+                self.state = STATE_PAUSED
+            for executor in list(self._executors.values()):
+                executor.shutdown(wait=True)
+        super().shutdown(wait=False)  # type: ignore[misc]
 
     def _process_jobs(self) -> float | None:
-        if self.state == STATE_STOPPED:
+        if self.state in (STATE_STOPPED, STATE_PAUSED):
             return None
         return super()._process_jobs()  # type: ignore[misc]
 
@@ -116,10 +134,15 @@ def start(scheduler: BaseScheduler, mode: SchedulerMode) -> None:
 
 
 class Jobs:
-    """What the rest of Convene uses to schedule work, with stable IDs and safe defaults."""
+    """What the rest of Convene uses to schedule work, with stable IDs and safe defaults.
 
-    def __init__(self, scheduler: BaseScheduler) -> None:
+    A job's first run time is computed from Convene's clock, not from the one APScheduler reads,
+    so a weekly trigger added "now" means the same instant in a test as in production.
+    """
+
+    def __init__(self, scheduler: BaseScheduler, clock: Clock = system_clock) -> None:
         self.scheduler = scheduler
+        self.clock = clock
 
     def at(
         self,
@@ -134,8 +157,14 @@ class Jobs:
         self.add(job_id, func, DateTrigger(run_date=run_at, timezone=timezone.utc), *args,
                  misfire_grace_time=misfire_grace_time, executor=executor)
 
-    def every(self, job_id: str, func: Callable[..., Any], seconds: int, *args: Any, executor: str = "default") -> None:
-        self.add(job_id, func, IntervalTrigger(seconds=seconds, timezone=timezone.utc), *args, executor=executor)
+    def every(self, job_id: str, func: Callable[..., Any], seconds: float, *args: Any, first_run: datetime | None = None,
+              executor: str = "default") -> None:
+        """Run `func(*args)` every `seconds`, first at `first_run` (default: one interval from now;
+        a moment already past means now)."""
+        now = self.clock()
+        start = now + timedelta(seconds=seconds) if first_run is None else max(first_run, now)
+        self.add(job_id, func, IntervalTrigger(seconds=seconds, start_date=start, timezone=timezone.utc), *args,
+                 executor=executor)
 
     def add(
         self,
@@ -147,6 +176,10 @@ class Jobs:
         executor: str = "default",
     ) -> None:
         """Add or replace a job; `executor=FANOUT_EXECUTOR` for long fan-outs."""
+        first = trigger.get_next_fire_time(None, self.clock())
+        if first is None:
+            self.cancel(job_id)  # a trigger that never fires again: nothing to keep
+            return
         self.scheduler.add_job(
             func,
             trigger=trigger,
@@ -157,6 +190,7 @@ class Jobs:
             coalesce=True,
             misfire_grace_time=misfire_grace_time,
             executor=executor,
+            next_run_time=first,
         )
 
     def cancel(self, job_id: str) -> bool:

@@ -23,6 +23,8 @@ from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services.digest import CATCH_UP_GRACE, DigestContext, Period, Schedule
 from bot.slack.links import message_linker
+from bot.slack.messages import find_posted as find_message
+from bot.slack.messages import outcome_unknown
 from bot.views import digest as digest_view
 from storage.models import DigestRun
 from storage.repositories.digest import DigestRepository
@@ -33,8 +35,6 @@ logger = logging.getLogger(__name__)
 METADATA_EVENT = "convene_digest"
 # A claim this old belongs to a process that died while posting (posting takes seconds).
 STALE_CLAIM = timedelta(minutes=10)
-# Slack errors after which the message may or may not have been posted: look before retrying.
-UNCERTAIN_ERRORS = {"internal_error", "fatal_error", "request_timeout", "service_unavailable", "ratelimited"}
 
 
 class Outcome(enum.Enum):
@@ -150,7 +150,8 @@ def publish(rt: Runtime, team_id: str, period: Period, *, schedule: Schedule,
         )
     except SlackApiError as error:
         code = str(error.response.get("error"))
-        if code not in UNCERTAIN_ERRORS:
+        # When the post may have gone through, the claim stays: whoever finds it stale looks first.
+        if not (outcome_unknown(error) or code == "ratelimited"):
             with rt.db.unit_of_work() as session:
                 DigestRepository(session).mark_failed(run.id, token=token, error=code)
         logger.warning("Posting the digest for %s (%s) failed: %s", team_id, period.key, code)
@@ -184,12 +185,6 @@ def _resolve_existing(rt: Runtime, run: DigestRun, period: Period, *, token: str
 
 def find_posted(rt: Runtime, channel_id: str, period: Period, *, since: datetime) -> str | None:
     """The ts of this period's digest if it is in the channel already (posted by a process that died)."""
-    oldest = f"{(since - timedelta(minutes=1)).timestamp():.6f}"
-    for page in rt.client.conversations_history(channel=channel_id, oldest=oldest, include_all_metadata=True,
-                                                limit=200):
-        for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_EVENT and payload.get("period") == period.key:
-                return message["ts"]
-    return None
+    found = find_message(rt.client, channel_id, event_type=METADATA_EVENT, payload={"period": period.key},
+                         since=since)
+    return None if found is None else found["ts"]

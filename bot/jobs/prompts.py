@@ -25,6 +25,7 @@ from bot.services import prompts as service
 from bot.services.members import member_zone, workspace_zone
 from bot.services.workspaces import group_settings
 from bot.slack.client import ShuttingDown
+from bot.slack.messages import post_findable
 from bot.views import prompts as view
 from storage.models import Member, PromptRound
 from storage.repositories.prompts import (
@@ -211,8 +212,9 @@ def _deliver_one(rt: Runtime, round_: PromptRound, recipient: service.Recipient)
     text, blocks = view.prompt_message(delivery_id, round_.question, kind=round_.kind)
     try:
         # Posting to a user ID lands in the app's DM with them: one call instead of two.
-        response = rt.client.chat_postMessage(channel=recipient.user_id, text=text, blocks=blocks,
-                                              unfurl_links=False, unfurl_media=False)
+        response = post_findable(rt.client, channel=recipient.user_id, text=text, blocks=blocks,
+                                 event_type="convene_prompt", payload={"delivery_id": delivery_id},
+                                 since=rt.clock(), unfurl_links=False, unfurl_media=False)
     except ShuttingDown:
         # Slack answered 429, so nothing was posted: the next run sends it.
         with rt.db.unit_of_work() as session:

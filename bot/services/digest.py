@@ -37,8 +37,13 @@ class Schedule:
     enabled: bool
     channel_id: str | None  # where it is posted: the digest's own channel, else the group's
 
+    @property
+    def when(self) -> str:
+        """`Fridays at 16:00`, in the group's time zone."""
+        return f"{WEEKDAYS[self.weekday]}s at {self.hour:02d}:{self.minute:02d}"
+
     def describe(self) -> str:
-        when = f"{WEEKDAYS[self.weekday]}s at {self.hour:02d}:{self.minute:02d} ({self.zone.key})"
+        when = f"{self.when} ({self.zone.key})"
         return when if self.enabled else f"off (was {when})"
 
 

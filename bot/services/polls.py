@@ -165,8 +165,10 @@ def create_poll(
     zone_name: str,
     now: datetime,
     reminder_lead: timedelta,
+    audience: Iterable[str] = (),
 ) -> Poll:
-    """Store a new open poll (its message is posted afterwards)."""
+    """Store a new open poll (its message is posted afterwards); `audience` is who in the channel is
+    asked to answer, empty when it cannot be listed."""
     WorkspaceRepository(session).get_or_create(team_id, now=now)
     poll = Poll(
         team_id=team_id, channel_id=channel_id, creator_id=creator_id, title=draft.title, timezone=zone_name,
@@ -181,7 +183,8 @@ def create_poll(
     ]
     repo = PollRepository(session)
     repo.add(poll, options)
-    repo.add_invitees(team_id, poll.id, [creator_id])
+    # Listed before the poll is posted, so its first message already says "0 of 42 answered".
+    repo.add_invitees(team_id, poll.id, audience)
     return poll
 
 
@@ -269,7 +272,7 @@ class PollState:
     options: tuple[OptionTally, ...]
     names: dict[str, str] = field(default_factory=dict)  # user ID → the name people know them by
     voters: int = 0  # members who answered at least one option
-    invited: int = 0  # members asked (or who answered)
+    invited: int = 0  # members asked (or who answered); 0 when the audience was never listed
 
     @property
     def is_open(self) -> bool:
@@ -331,7 +334,8 @@ def _state(session: Session, poll: Poll) -> PollState:
             no=tuple(answers["no"]), organisations=tuple(organisations),
         ))
     voters = {vote.user_id for vote in votes}
-    invited = repo.invitee_ids(poll.id) | voters
+    invitees = repo.invitee_ids(poll.id)
+    invited = invitees | voters if invitees else set()
     return PollState(
         id=poll.id, team_id=poll.team_id, channel_id=poll.channel_id, message_ts=poll.message_ts,
         creator_id=poll.creator_id, title=poll.title, zone=zone(poll.timezone, ZoneInfo("UTC")),
@@ -526,15 +530,15 @@ def reminder_recipients(session: Session, team_id: str, poll_id: int, audience: 
                         now: datetime, home: ZoneInfo) -> list[str]:
     """Who gets the before-the-deadline reminder: channel members who have not answered and are not away.
 
-    `audience` is the channel's people (no bots, no deactivated accounts). They are remembered as
-    invitees, so the App Home and response rates know about people who joined since.
+    `audience` is the channel's people now (no bots, no deactivated accounts), so someone who joined
+    since the poll was posted is reminded too; the poll's "N of M answered" keeps the M it started
+    with, so it moves only when someone answers.
     """
     repo = PollRepository(session)
     poll = repo.get(team_id, poll_id)
     if poll is None or not poll.is_open:
         return []
     audience = list(dict.fromkeys(audience))
-    add_invitees(session, team_id, poll_id, audience)
     voted = repo.voter_ids(poll_id)
     return present(session, team_id, [user_id for user_id in audience if user_id not in voted], at=now, home=home)
 

@@ -1,7 +1,7 @@
 """`/meet suggest`: times when most of a channel's members are usually free.
 
 Reading `/meet suggest 90m next 2 weeks in #channel`, then ranking every slot of that length that
-starts on the half hour within the group's working hours: most members free for the whole slot
+starts on the half hour within the group's meeting hours: most members free for the whole slot
 (each judged on their own clock, from their weekly pattern and dates away), then most
 organisations among them, then the earliest. Up to five are picked, never overlapping and, when
 scores tie, on different days, so the group gets real choices. The picked times can become a
@@ -18,17 +18,19 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.services.availability import Interval, MemberAvailability, load_availability, organisation_key
 from bot.services.errors import InvalidInput
+from bot.services import meeting_hours
+from bot.services.meeting_hours import DEFAULT_MEETING_HOURS, MeetingHours
 from bot.services.poll_dates import When, parse_when
 from bot.services.polls import MAX_TITLE, PollDraft
 from bot.text import unslack
-from storage.repositories.workspaces import MemberRepository
+from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
 EXAMPLE = "/meet suggest 90m next 2 weeks"
 UNTIL_EXAMPLE = "/meet suggest 1h until Fri 11 Dec"
@@ -43,23 +45,6 @@ DEFAULT_TITLE = "Meeting"
 # The poll made from suggestions closes this long after it is started, or halfway to its first
 # time if that comes sooner: people get time to answer and nobody answers for a time gone by.
 POLL_ANSWER_TIME = timedelta(hours=48)
-
-
-@dataclass(frozen=True)
-class WorkingHours:
-    """When meetings are suggested, in the group's home time zone."""
-
-    start: time
-    end: time
-    weekdays: frozenset[int]  # 0 is Monday
-
-    def describe(self) -> str:
-        days = "weekdays" if self.weekdays == frozenset(range(5)) else "days " + ", ".join(
-            ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d] for d in sorted(self.weekdays))
-        return f"{days} {self.start:%H:%M}–{self.end:%H:%M}"
-
-
-WORKING_HOURS = WorkingHours(time(9, 0), time(17, 30), frozenset(range(5)))
 
 
 # Reading what was typed ---------------------------------------------------------------------------
@@ -223,7 +208,7 @@ def parse_request(text: str, *, now: datetime, zone: ZoneInfo, home: ZoneInfo) -
     """What follows `/meet suggest`, in any order: `[length] [window] [in #channel] ["Title"]`.
 
     `zone` is the typist's time zone (for a date after `until`), `home` the group's (whose days
-    and working hours the slots are in).
+    and meeting hours the slots are in).
     """
     rest = text.strip()
     title = None
@@ -304,12 +289,12 @@ class Suggestions:
     window: Window
     window_start: datetime  # the first moment looked at (now), UTC
     window_end: datetime  # the end of the window's last working day, UTC
-    hours: WorkingHours
-    zone: ZoneInfo  # the group's, where working hours are
+    hours: MeetingHours
+    zone: ZoneInfo  # the group's, where meeting hours are
     audience: tuple[str, ...]  # the channel's people
     known: tuple[str, ...]  # those who have said when they are usually free
     slots: tuple[Slot, ...]  # best first
-    candidates: int  # slots of that length in the window's working hours
+    candidates: int  # slots of that length in the window's meeting hours
 
     @property
     def unknown(self) -> tuple[str, ...]:
@@ -318,18 +303,18 @@ class Suggestions:
 
 
 def candidate_slots(*, now: datetime, window: Window, length: timedelta, zone: ZoneInfo,
-                    hours: WorkingHours = WORKING_HOURS) -> list[tuple[datetime, datetime, date]]:
-    """Every (start, end, day) of that length starting on the half hour within working hours, after `now`.
+                    hours: MeetingHours = DEFAULT_MEETING_HOURS) -> list[tuple[datetime, datetime, date]]:
+    """Every (start, end, day) of that length starting on the half hour within meeting hours, after `now`.
 
-    Working hours are wall-clock times in `zone`, so a slot is at 09:00 there on either side of a
+    Meeting hours are wall-clock times in `zone`, so a slot is at 18:00 there on either side of a
     daylight-saving change; starts and ends are UTC instants.
     """
     found: list[tuple[datetime, datetime, date]] = []
     day = window.first_day
     while day <= window.last_day:
-        if day.weekday() in hours.weekdays:
-            close = datetime.combine(day, hours.end, zone).astimezone(timezone.utc)
-            local = datetime.combine(day, hours.start)
+        for opens, closes in hours.on(day.weekday()):
+            close = datetime.combine(day, closes, zone).astimezone(timezone.utc)
+            local = datetime.combine(day, opens)
             while True:
                 start = local.replace(tzinfo=zone).astimezone(timezone.utc)
                 end = start + length
@@ -339,12 +324,12 @@ def candidate_slots(*, now: datetime, window: Window, length: timedelta, zone: Z
                     found.append((start, end, day))
                 local += STEP
         day += timedelta(days=1)
-    return found
+    return sorted(set(found))  # stretches of one day may overlap
 
 
 def window_bounds(*, now: datetime, window: Window, zone: ZoneInfo,
-                  hours: WorkingHours = WORKING_HOURS) -> tuple[datetime, datetime]:
-    end = datetime.combine(window.last_day, hours.end, zone).astimezone(timezone.utc)
+                  hours: MeetingHours = DEFAULT_MEETING_HOURS) -> tuple[datetime, datetime]:
+    end = datetime.combine(window.last_day, hours.latest_end, zone).astimezone(timezone.utc)
     return now.astimezone(timezone.utc), max(end, now.astimezone(timezone.utc))
 
 
@@ -361,7 +346,7 @@ class _FreeTimes:
 
 
 def rank(members: Sequence[MemberAvailability], *, organisations: Mapping[str, str | None], length: timedelta,
-         window: Window, now: datetime, zone: ZoneInfo, hours: WorkingHours = WORKING_HOURS) -> list[Slot]:
+         window: Window, now: datetime, zone: ZoneInfo, hours: MeetingHours = DEFAULT_MEETING_HOURS) -> list[Slot]:
     """Every candidate slot with at least one of `members` free for all of it, in time order.
 
     Each member is judged on their own clock (their weekly pattern, in their zone) and not on the
@@ -380,7 +365,7 @@ def rank(members: Sequence[MemberAvailability], *, organisations: Mapping[str, s
 
 def suggest(members: Sequence[MemberAvailability], *, audience: Sequence[str], organisations: Mapping[str, str | None],
             length: timedelta, window: Window, now: datetime, zone: ZoneInfo,
-            hours: WorkingHours = WORKING_HOURS, limit: int = MAX_SUGGESTIONS) -> Suggestions:
+            hours: MeetingHours = DEFAULT_MEETING_HOURS, limit: int = MAX_SUGGESTIONS) -> Suggestions:
     """Up to `limit` slots where most of `audience` are free, best first (see `rank` and `pick`).
 
     `members` are those who have said when they are usually free; the others in `audience` count
@@ -428,8 +413,10 @@ def suggest_for_channel(session: Session, team_id: str, audience: Sequence[str],
     members = load_availability(session, team_id, home=home, user_ids=audience)
     organisations = {user_id: member.organisation
                      for user_id, member in MemberRepository(session).many(team_id, audience).items()}
+    workspace = WorkspaceRepository(session).get(team_id)
+    hours = meeting_hours.from_setting(workspace.meeting_hours if workspace else None)
     return suggest(members, audience=audience, organisations=organisations, length=request.length,
-                   window=request.window, now=now, zone=home)
+                   window=request.window, now=now, zone=home, hours=hours)
 
 
 # From suggestions to a poll -----------------------------------------------------------------------

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.services import meeting_hours
 from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.meeting_hours import MeetingHours
 from bot.services.members import is_coordinator
 from storage.models import Member
 from storage.repositories.workspaces import CoordinatorRepository, MemberRepository, WorkspaceRepository
@@ -25,6 +27,8 @@ class GroupSettings:
     channel_from_env: bool
     timezone: str
     timezone_from_env: bool
+    meeting_hours: MeetingHours
+    meeting_hours_default: bool
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ def group_settings(session: Session, team_id: str, *, now: datetime, default_cha
         channel_from_env=workspace.channel_id is None and default_channel is not None,
         timezone=workspace.timezone or default_timezone,
         timezone_from_env=workspace.timezone is None,
+        meeting_hours=meeting_hours.from_setting(workspace.meeting_hours),
+        meeting_hours_default=workspace.meeting_hours is None,
     )
 
 
@@ -93,6 +99,18 @@ def set_timezone(session: Session, team_id: str, user_id: str, zone_name: str, *
     workspace.timezone = zone_name
     workspace.updated_at = now
     return zone_name
+
+
+def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
+                      configured_coordinators: Iterable[str]) -> MeetingHours:
+    """Read and keep the group's meeting hours; `default` goes back to the default."""
+    _require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's meeting hours")
+    reset = text.strip().lower() in ("default", "reset")
+    hours = meeting_hours.DEFAULT_MEETING_HOURS if reset else meeting_hours.parse_meeting_hours(text)
+    workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
+    workspace.meeting_hours = None if reset else hours.to_setting()
+    workspace.updated_at = now
+    return hours
 
 
 def coordinators(session: Session, team_id: str, *, configured: Iterable[str]) -> Coordinators:

@@ -1,16 +1,24 @@
-"""The one WebClient factory: Slack's URL from settings, and retries that wait out 429s."""
+"""The one WebClient factory: Slack's URL from settings, and retries that wait out 429s.
+
+A 5xx or a dropped connection is retried only for methods that are safe to send twice (reads,
+and writes whose second call changes nothing). A `chat.postMessage` that failed that way may
+have been posted; retrying it blindly could post it twice, so it is left to the caller, who can
+tell (the once-ledger, message metadata, a lookup): see `bot.slack.messages`.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler, RetryState
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 
@@ -20,6 +28,13 @@ Sleep = Callable[[float], None]
 
 # Enough to ride out a burst at Slack's tier limits (a minute of waiting) without giving up.
 MAX_RATE_LIMIT_RETRIES = 10
+MAX_SERVER_ERROR_RETRIES = 2
+# Methods Slack may receive twice without anything appearing twice.
+IDEMPOTENT_METHODS = frozenset({
+    "auth.test", "users.info", "users.list", "conversations.info", "conversations.members",
+    "conversations.history", "conversations.replies", "conversations.open", "chat.getPermalink", "team.info",
+    "chat.update", "chat.delete", "views.publish", "views.update", "reactions.add", "files.getUploadURLExternal",
+})
 
 
 class ShuttingDown(Exception):
@@ -84,15 +99,69 @@ def _retry_after_seconds(response: HttpResponse) -> float:
     return 1.0
 
 
+def method_of(request: HttpRequest) -> str:
+    """`chat.postMessage` from `https://slack.com/api/chat.postMessage?…`."""
+    return request.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def never_reached_slack(error: BaseException | None) -> bool:
+    """The connection was refused or the host not found: Slack cannot have acted on the request."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+
+
+def connection_dropped(error: BaseException | None) -> bool:
+    """The connection broke or timed out after the request may have reached Slack."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, (ConnectionResetError, RemoteDisconnected, TimeoutError, socket.timeout,
+                               ConnectionAbortedError, BrokenPipeError))
+
+
+class SafeRetryHandler(RetryHandler):
+    """Retries a 5xx or a broken connection when sending again cannot make anything appear twice:
+    for idempotent methods, and for any method whose request never reached Slack."""
+
+    def __init__(self, *, max_retry_count: int = MAX_SERVER_ERROR_RETRIES, sleep: Sleep = time.sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._sleep = sleep
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if never_reached_slack(error):
+            return True
+        if method_of(request) not in IDEMPOTENT_METHODS:
+            return False
+        if response is not None:
+            return response.status_code >= 500
+        return connection_dropped(error)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        wait = 0.5 * 2 ** state.current_attempt + random.uniform(0, 0.25)
+        logger.warning("Slack did not answer %s (%s); retrying in %.1f s", method_of(request),
+                       response.status_code if response is not None else type(error).__name__, wait)
+        self._sleep(wait)
+        state.increment_current_attempt()
+
+
 def make_web_client(token: str | None, base_url: str, *, sleep: Sleep = time.sleep, timeout: int = 30) -> WebClient:
-    """A WebClient that reaches `base_url` and retries 429s, connection errors and 5xx."""
+    """A WebClient that reaches `base_url`, waits out 429s and retries what is safe to retry."""
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
-        retry_handlers=[
-            RetryAfterHandler(sleep=sleep),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=[RetryAfterHandler(sleep=sleep), SafeRetryHandler(sleep=sleep)],
     )

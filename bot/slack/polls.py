@@ -36,7 +36,7 @@ from bot.services import poll_calendar, polls
 from bot.services.errors import NotFound
 from bot.slack.client import Sleep
 from bot.slack.directory import MemberDirectory
-from bot.slack.messages import OnceSender
+from bot.slack.messages import OnceSender, post_findable
 from bot.views import polls as views
 from storage.db import Database
 from storage.repositories.polls import PollRepository
@@ -49,6 +49,7 @@ UPDATE_SPACING_SECONDS = 1.0
 # `refresh` goes round again while the revision keeps moving; past this many rounds it stops and
 # leaves the rest to the next change or to the clock's sweep.
 MAX_ROUNDS = 50
+POLL_EVENT = "convene_poll"
 GONE = ("message_not_found", "channel_not_found", "is_archived", "cant_update_message")
 
 
@@ -84,7 +85,8 @@ class PollMessages:
         if state is None:
             raise NotFound("That poll no longer exists.")
         text, blocks = views.poll_message(state)
-        response = self.client.chat_postMessage(channel=state.channel_id, text=text, blocks=blocks)
+        response = post_findable(self.client, channel=state.channel_id, text=text, blocks=blocks,
+                                 event_type=POLL_EVENT, payload={"poll_id": poll_id}, since=self.clock())
         ts = response["ts"]
         with self.db.unit_of_work() as session:
             polls.set_message(session, team_id, poll_id, ts)

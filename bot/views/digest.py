@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.services.digest import Digest, DigestLine, DigestSection, Period, Schedule
 from bot.text import truncate
@@ -99,3 +100,16 @@ def schedule_blocks(schedule: Schedule, *, next_due: int | None, last_posted: st
     if last_posted:
         lines.append(f"*Last posted:* {last_posted}")
     return [section("\n".join(lines))]
+
+
+def schedule_changed_text(schedule: Schedule, *, next_due: datetime | None) -> str:
+    """The answer to `/digest schedule …`: what was set, the zone it was read in, and when the next one is."""
+    if not schedule.enabled:
+        return f":white_check_mark: Weekly digest: {schedule.describe()}."
+    text = f":white_check_mark: Weekly digest: {schedule.when}, read in the group's time zone ({schedule.zone.key})."
+    if next_due is not None:
+        local = next_due.astimezone(schedule.zone)
+        fallback = f"{local:%a} {local.day} {local:%b} at {local:%H:%M} {schedule.zone.key}"
+        text += f" The next one: {date_token(int(next_due.timestamp()), '{date_long_pretty} at {time}', fallback)}" \
+                " (in your time)."
+    return text

@@ -9,9 +9,9 @@ from bot.services.suggest import (
     DEFAULT_LENGTH,
     MAX_WINDOW_DAYS,
     POLL_ANSWER_TIME,
-    WORKING_HOURS,
     describe_length,
 )
+from bot.services.meeting_hours import DEFAULT_MEETING_HOURS
 from bot.text import escape, truncate
 from bot.views.blocks import Block, context, divider, fit_blocks, header, section
 
@@ -43,11 +43,14 @@ COMMANDS: dict[str, CommandHelp] = {
         "Help, the group's settings, coordinators and your data.",
         (
             Usage("/convene help", "what Convene does and how to use every command"),
-            Usage("/convene settings", "the group's channel and time zone (coordinators can change them)"),
+            Usage("/convene settings", "the group's channel, time zone and meeting hours (coordinators can change them)"),
             Usage("/convene settings channel #channel", "where digests and announcements go",
                   "/convene settings channel #wg-commissioning"),
             Usage("/convene settings timezone Area/City", "the group's home time zone",
                   "/convene settings timezone Europe/London"),
+            Usage("/convene settings meeting-hours <days> <from-to>; …",
+                  "when `/meet suggest` may propose meetings, in the group's time zone (`default` resets)",
+                  "/convene settings meeting-hours weekdays 18:00-21:00; Sat 10:00-13:00"),
             Usage("/convene coordinators list", "who can manage polls, prompts and the digest"),
             Usage("/convene coordinators add @someone", "make a member a coordinator",
                   "/convene coordinators add @sam"),
@@ -83,7 +86,9 @@ COMMANDS: dict[str, CommandHelp] = {
             "`/meet suggest`: a length such as `90m`, `1h`, `1h30`, `2 hours` or `45 min` (15 minutes to 8 hours; "
             f"{describe_length(DEFAULT_LENGTH)} if left out) and when: `next 2 weeks` (if left out), `next week`, "
             f"`this week`, `next 10 days`, `tomorrow` or `until Fri 11 Dec`, up to {MAX_WINDOW_DAYS // 7} weeks "
-            f"ahead. Times start on the hour or half hour, {WORKING_HOURS.describe()} in the group's time zone; "
+            f"ahead. Times start on the hour or half hour within the group's meeting hours, in its time zone "
+            f"({DEFAULT_MEETING_HOURS.describe()} unless a coordinator sets others with "
+            "`/convene settings meeting-hours`); "
             "each person counts as free from their usual week in their own time zone, not on days they are away, "
             "and people who have not set their availability are not counted. *Start a poll with these* posts a "
             f"poll in that channel that closes in {int(POLL_ANSWER_TIME.total_seconds() // 3600)} hours, or halfway "

@@ -155,11 +155,18 @@ def _tally_words(state: PollState, opt: OptionTally) -> str:
     return words
 
 
+def answered(voters: int, invited: int, *, verb: str = "answered") -> str:
+    """`3 of 42 answered`; without the "of" when the channel's people could not be listed."""
+    if not invited:
+        return f"{voters} {verb.replace('asked ', '')}"
+    return f"{voters} of {invited} {verb}"
+
+
 def _status_line(state: PollState) -> str:
     parts = [f"Poll by {escape(state.name(state.creator_id))}" if state.creator_id else "Poll"]
     if state.is_open:
         parts.append(f"closes {deadline_text(state.deadline, state.zone)}" if state.deadline else "open until closed")
-        parts.append(f"{state.voters} of {max(state.invited, state.voters)} answered")
+        parts.append(answered(state.voters, state.invited))
     elif state.status == "closed":
         parts.append("closed")
     else:
@@ -375,7 +382,7 @@ def results_modal(state: PollState) -> dict[str, Any]:
     blocks: list[Block] = [section(f"*{escape(state.title)}*"), context(_status_line(state))]
     if not state.counts_visible:
         blocks.append(section(":see_no_evil: Answers stay hidden until the poll closes. "
-                              f"{state.voters} of {max(state.invited, state.voters)} have answered so far."))
+                              f"{answered(state.voters, state.invited, verb='have answered')} so far."))
         return modal("Results", blocks, callback_id=RESULTS_MODAL, close="Done")
     best = state.best
     for opt in state.options:
@@ -392,7 +399,7 @@ def results_modal(state: PollState) -> dict[str, Any]:
         if opt.organisations:
             lines.append(":office: " + escape(", ".join(opt.organisations)))
         blocks.append(section("\n".join(lines)))
-    blocks.append(context(f"{state.voters} of {max(state.invited, state.voters)} asked have answered."))
+    blocks.append(context(f"{answered(state.voters, state.invited, verb='asked have answered')}."))
     return modal("Results", blocks, callback_id=RESULTS_MODAL, close="Done")
 
 
@@ -412,7 +419,7 @@ def list_blocks(channel_id: str, polls: list[OpenPollSummary], links: dict[int, 
 def _summary_line(summary: OpenPollSummary, zone: ZoneInfo, link: str | None) -> str:
     title = escape(summary.title)
     line = f"*<{link}|{title}>*" if link else f"*{title}*"
-    line += f" — {summary.voters} of {max(summary.invited, summary.voters)} answered"
+    line += f" — {answered(summary.voters, summary.invited)}"
     line += f", closes {deadline_text(summary.deadline, zone)}" if summary.deadline else ", no deadline"
     return line
 

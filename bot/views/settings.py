@@ -22,6 +22,8 @@ CHANNEL_BLOCK = "channel"
 CHANNEL_ACTION = "channel_select"
 TIMEZONE_BLOCK = "timezone"
 TIMEZONE_ACTION = "timezone_select"
+MEETING_HOURS_BLOCK = "meeting_hours"
+MEETING_HOURS_ACTION = "meeting_hours_input"
 
 
 def settings_blocks(settings: GroupSettings, *, can_change: bool, paces: list[str] = ()) -> list[Block]:
@@ -31,13 +33,16 @@ def settings_blocks(settings: GroupSettings, *, can_change: bool, paces: list[st
     else:
         channel = "_not set_ — digests and announcements have nowhere to go yet"
     zone = f"`{settings.timezone}`" + (" (from CONVENE_TIMEZONE)" if settings.timezone_from_env else "")
+    hours = settings.meeting_hours.describe() + (" (the default)" if settings.meeting_hours_default else "")
     blocks: list[Block] = [
         section("*Convene settings for this group*"),
-        section("\n".join([f"*Channel:* {channel}", f"*Time zone:* {zone}", *paces])),
+        section("\n".join([f"*Channel:* {channel}", f"*Time zone:* {zone}",
+                           f"*Meeting hours* (for `/meet suggest`, {settings.timezone} time): {hours}", *paces])),
     ]
     if can_change:
         blocks.append(actions(button("Change settings", OPEN_SETTINGS_ACTION, style="primary")))
-        blocks.append(context("Or type `/convene settings channel #channel` or `/convene settings timezone Europe/London`; "
+        blocks.append(context("Or type `/convene settings channel #channel`, `/convene settings timezone Europe/London` or "
+                              "`/convene settings meeting-hours weekdays 18:00-21:00; Sat 10:00-13:00`; "
                               "`/digest schedule Fri 16:00` and `/prompt schedule weekly Tue 10:00` set the pace."))
     else:
         blocks.append(context("Coordinators can change these. `/convene coordinators list` shows who they are."))
@@ -67,6 +72,14 @@ def settings_modal(settings: GroupSettings) -> dict[str, Any]:
                         hint="Digests and announcements are posted here. Invite Convene to it."),
             input_block("Home time zone", timezone_select, block_id=TIMEZONE_BLOCK,
                         hint="Used for the digest schedule and for anyone without a Slack time zone."),
+            input_block("Meeting hours", {
+                "type": "plain_text_input",
+                "action_id": MEETING_HOURS_ACTION,
+                "initial_value": settings.meeting_hours.as_typed(),
+                "max_length": 300,
+            }, block_id=MEETING_HOURS_BLOCK,
+                hint="When /meet suggest may propose meetings, in the home time zone, e.g. "
+                     "“weekdays 18:00-21:00; Sat 10:00-13:00”."),
         ],
         callback_id=SETTINGS_MODAL,
         submit="Save",

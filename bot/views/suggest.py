@@ -124,7 +124,7 @@ def nobody_free_message(suggestions: Suggestions, *, channel_id: str, asker_id: 
     """Some have set their availability, but no slot suits any of them (or the window has no working hours left)."""
     length = describe_length(suggestions.length)
     if suggestions.candidates == 0:
-        text = f"There are no working hours left in {suggestions.window.words} for a meeting of {length}."
+        text = f"There are no meeting hours left in {suggestions.window.words} for a meeting of {length}."
         hint = "Try a later window, such as `/meet suggest 1h next week`."
     else:
         text = (f"Nobody in <#{channel_id}> who has set their availability is usually free for {length} "

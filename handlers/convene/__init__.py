@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import areas
 from bot.runtime import Runtime
 from bot.services import digest as digests
-from bot.services import personal_data, prompts, workspaces
+from bot.services import meeting_hours, personal_data, prompts, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator
 from bot.slack.messages import open_dm
@@ -86,6 +86,8 @@ class ConveneHandlers:
             self._change_channel(team_id, user_id, sub.rest, respond, client)
         elif sub.name in ("timezone", "time-zone", "tz"):
             self._change_timezone(team_id, user_id, sub.rest, respond)
+        elif sub.name in ("meeting-hours", "meeting-times", "hours"):
+            self._change_meeting_hours(team_id, user_id, sub.rest, respond)
         elif sub.name in ("", "show"):
             self._show_settings(team_id, user_id, respond)
         else:
@@ -121,6 +123,16 @@ class ConveneHandlers:
             zone = workspaces.set_timezone(session, team_id, user_id, text, now=self.rt.clock(),
                                            configured_coordinators=self.rt.settings.convene_coordinators)
         ephemeral(respond, f":white_check_mark: The group's home time zone is now `{zone}`.")
+
+    def _change_meeting_hours(self, team_id: str, user_id: str, text: str, respond: Respond) -> None:
+        with self.rt.db.unit_of_work() as session:
+            hours = workspaces.set_meeting_hours(session, team_id, user_id, text, now=self.rt.clock(),
+                                                 configured_coordinators=self.rt.settings.convene_coordinators)
+            zone = workspaces.group_settings(session, team_id, now=self.rt.clock(),
+                                             default_channel=self.rt.settings.convene_channel,
+                                             default_timezone=self.rt.settings.convene_timezone).timezone
+        ephemeral(respond, f":white_check_mark: `/meet suggest` will propose meetings {hours.describe()}, "
+                           f"read in the group's time zone ({zone}).")
 
     def _coordinators(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
@@ -202,9 +214,18 @@ class ConveneHandlers:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         configured = self.rt.settings.convene_coordinators
         zone = zone_option.get("value")
+        hours_text = (values.get(settings_view.MEETING_HOURS_BLOCK, {}).get(settings_view.MEETING_HOURS_ACTION, {})
+                      .get("value") or "").strip()
         with self.rt.db.unit_of_work() as session:
             before = workspaces.group_settings(session, team_id, now=self.rt.clock(),
                                                default_channel=None, default_timezone=self.rt.settings.convene_timezone)
+        hours_changed = bool(hours_text) and hours_text != before.meeting_hours.as_typed()
+        if hours_changed:
+            try:
+                meeting_hours.parse_meeting_hours(hours_text)
+            except InvalidInput as error:
+                ack(response_action="errors", errors={settings_view.MEETING_HOURS_BLOCK: error.message})
+                return
         try:
             with self.rt.db.unit_of_work() as session:
                 now = self.rt.clock()
@@ -214,6 +235,9 @@ class ConveneHandlers:
                 if zone:
                     workspaces.set_timezone(session, team_id, user_id, zone, now=now,
                                             configured_coordinators=configured)
+                if hours_changed:
+                    workspaces.set_meeting_hours(session, team_id, user_id, hours_text, now=now,
+                                                 configured_coordinators=configured)
         except InvalidInput as error:
             ack(response_action="errors", errors={settings_view.TIMEZONE_BLOCK: error.message})
             return

@@ -111,7 +111,8 @@ class DigestHandlers:
                                         weekday=weekday, hour=hour, minute=minute, enabled=True)
         schedule = self._schedule_now(team_id)
         digest_jobs.install(self.rt, team_id, schedule)
-        ephemeral(respond, f":white_check_mark: Weekly digest: {schedule.describe()}.")
+        next_due = digests.current_period(schedule, self.rt.clock()).end if schedule.enabled else None
+        ephemeral(respond, digest_view.schedule_changed_text(schedule, next_due=next_due))
 
     def _channel(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
         channel_id = channel_id_from(rest)

@@ -179,9 +179,10 @@ class PollHandlers:
                        zone: ZoneInfo) -> PostedPoll:
         """Store the poll and post its message; if it cannot be posted, keep nothing and raise."""
         now = self.rt.clock()
+        audience = self._audience(team_id, channel_id)
         with self.rt.db.unit_of_work() as session:
             poll = polls.create_poll(session, team_id, user_id, channel_id, draft, zone_name=zone.key, now=now,
-                                     reminder_lead=self.rt.settings.poll_reminder_lead)
+                                     reminder_lead=self.rt.settings.poll_reminder_lead, audience=audience)
             poll_id, deadline, remind_at = poll.id, poll.deadline, poll.remind_at
         try:
             ts = self.messages.post(team_id, poll_id)
@@ -195,19 +196,19 @@ class PollHandlers:
             raise
         return PostedPoll(poll_id, channel_id, ts, deadline, remind_at)
 
-    def after_posting(self, team_id: str, posted: PostedPoll) -> None:
-        """Schedule a posted poll's deadline and remember who in its channel is asked to answer."""
-        poll_id, channel_id = posted.poll_id, posted.channel_id
-        poll_jobs.plan_deadline(self.rt.jobs, team_id, poll_id, deadline=posted.deadline, remind_at=posted.remind_at)
+    def _audience(self, team_id: str, channel_id: str) -> list[str]:
+        """Who in the channel is asked to answer; empty (no "of M" shown) when it cannot be listed."""
         try:
-            audience = [m.user_id for m in self.rt.directory.audience(team_id, channel_id)]
+            return [m.user_id for m in self.rt.directory.audience(team_id, channel_id)]
         except SlackApiError as error:
-            logger.warning("Could not list the members of %s for poll %s: %s", channel_id, poll_id,
+            logger.warning("Could not list the members of %s for a new poll: %s", channel_id,
                            error.response.get("error"))
-        else:
-            with self.rt.db.unit_of_work() as session:
-                polls.add_invitees(session, team_id, poll_id, audience)
-            self.refresher.request(team_id, poll_id)  # "N of M answered" now knows M
+            return []
+
+    def after_posting(self, team_id: str, posted: PostedPoll) -> None:
+        """Schedule a posted poll's deadline and its reminder."""
+        poll_jobs.plan_deadline(self.rt.jobs, team_id, posted.poll_id, deadline=posted.deadline,
+                                remind_at=posted.remind_at)
 
     # The create modal
     def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

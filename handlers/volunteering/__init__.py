@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.jobs.volunteering import schedule_close
 from bot.runtime import Runtime
+from bot.slack.messages import post_findable
 from bot.services import volunteering
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone
@@ -83,8 +84,9 @@ class VolunteerHandlers:
         with self.rt.db.unit_of_work() as session:
             call = volunteering.create_call(session, team_id, channel_id, user_id, request, now=self.rt.clock())
         try:
-            posted = self.rt.client.chat_postMessage(channel=channel_id, text=views.call_text(call),
-                                                     blocks=views.call_blocks(call))
+            posted = post_findable(self.rt.client, channel=channel_id, text=views.call_text(call),
+                                   blocks=views.call_blocks(call), event_type="convene_volunteer_call",
+                                   payload={"call_id": call.id}, since=self.rt.clock())
         except SlackApiError as error:
             with self.rt.db.unit_of_work() as session:
                 volunteering.discard_call(session, team_id, call.id)

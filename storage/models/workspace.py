@@ -19,6 +19,8 @@ class Workspace(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # When /meet suggest may propose meetings (bot.services.meeting_hours); None: the default.
+    meeting_hours: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -178,7 +178,7 @@ class PollRepository:
         return int(result.rowcount or 0)
 
     def response_counts(self, poll_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-        """Per poll: (members who voted, members asked or who voted)."""
+        """Per poll: (members who voted, members asked or who voted; 0 when nobody was listed as asked)."""
         ids = list(poll_ids)
         if not ids:
             return {}
@@ -192,4 +192,7 @@ class PollRepository:
         audience = dict(self.session.execute(
             select(everyone.c.poll_id, func.count()).group_by(everyone.c.poll_id)
         ).all())
-        return {poll_id: (voters.get(poll_id, 0), audience.get(poll_id, 0)) for poll_id in ids}
+        listed = set(self.session.scalars(select(PollInvitee.poll_id).where(PollInvitee.poll_id.in_(ids)).distinct()))
+        # A poll whose audience was never listed (a DM, a channel Convene could not read) has no "of M".
+        return {poll_id: (voters.get(poll_id, 0), audience.get(poll_id, 0) if poll_id in listed else 0)
+                for poll_id in ids}

@@ -30,7 +30,7 @@ def test_the_prompts_tick_is_a_standing_job_on_the_fan_out_executor(db: Database
     scheduler = build_scheduler(db.engine, "store-only")
     start(scheduler, "store-only")
     try:
-        standing.install(Jobs(scheduler))
+        standing.install(Jobs(scheduler), db)
         job = scheduler.get_job("prompts:tick")
         assert job is not None and job.executor == FANOUT_EXECUTOR and job.max_instances == 1
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
@@ -71,3 +72,33 @@ def test_cancelling_a_job_that_is_not_there_is_fine(db: Database) -> None:
     assert jobs.ids() == ["something"]
     assert jobs.cancel("something") is True
     scheduler.shutdown()
+
+
+def cancel_the_other(job_id: str) -> None:
+    """A job that changes the schedule while it runs, as closing a poll cancels its reminder."""
+    RUNS.append(f"cancelled {job_id}")
+    assert SCHEDULERS, "no scheduler to cancel with"
+    Jobs(SCHEDULERS[-1]).cancel(job_id)
+
+
+SCHEDULERS: list = []
+
+
+def test_the_once_scheduler_finishes_a_job_that_cancels_another(db: Database) -> None:
+    RUNS.clear()
+    writer = build_scheduler(db.engine, "store-only")
+    start(writer, "store-only")
+    now = datetime.now(timezone.utc)
+    Jobs(writer).at("poll-close:3", cancel_the_other, now - timedelta(minutes=1), "poll-remind:3")
+    Jobs(writer).at("poll-remind:3", record, now + timedelta(days=1), "reminder")
+    writer.shutdown()
+
+    once = build_scheduler(db.engine, "once")
+    SCHEDULERS.append(once)
+    runner = threading.Thread(target=start, args=(once, "once"), daemon=True)
+    runner.start()
+    runner.join(timeout=20)
+    SCHEDULERS.clear()
+    assert not runner.is_alive(), "clock --once hung on a job that changed the schedule"
+    assert RUNS == ["cancelled poll-remind:3"]
+    assert _stored(db) == {}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.error import URLError
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
-from bot.slack.client import make_web_client
+from bot.slack.client import SafeRetryHandler, make_web_client
 from bot.slack.directory import BULK_REFRESH_THRESHOLD, MemberDirectory
 from bot.slack.messages import OnceSender
 from storage.db import Database
@@ -92,3 +96,20 @@ def test_rate_limits_are_waited_out_for_as_long_as_slack_asks(fake: FakeSlack) -
     client.chat_postMessage(channel="CGROUP", text="Hello")
     assert len(fake.messages("CGROUP")) == 1
     assert len(sleep.calls) == 2 and all(3 <= seconds < 3.5 for seconds in sleep.calls)
+
+
+def _request(method: str) -> HttpRequest:
+    return HttpRequest(method="POST", url=f"https://slack.com/api/{method}", headers={}, body_params={})
+
+
+def test_a_post_is_retried_only_when_it_never_reached_slack() -> None:
+    handler = SafeRetryHandler(sleep=lambda seconds: None)
+    post, read = _request("chat.postMessage"), _request("users.info")
+    refused, reset = URLError(ConnectionRefusedError()), URLError(ConnectionResetError())
+    assert handler.can_retry(state=RetryState(), request=post, error=refused)
+    assert not handler.can_retry(state=RetryState(), request=post, error=reset)
+    assert not handler.can_retry(state=RetryState(), request=post,
+                                 response=HttpResponse(status_code=500, headers={}, body={}))
+    assert handler.can_retry(state=RetryState(), request=read, error=reset)
+    assert handler.can_retry(state=RetryState(), request=read, response=HttpResponse(status_code=503, headers={}))
+    assert not handler.can_retry(state=RetryState(), request=read, response=HttpResponse(status_code=404, headers={}))

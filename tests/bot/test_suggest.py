@@ -10,11 +10,11 @@ import pytest
 
 from bot.services.availability import ALL_SLOTS, DateRange, MemberAvailability
 from bot.services.errors import InvalidInput
+from bot.services.meeting_hours import DEFAULT_MEETING_HOURS, MeetingHours, MeetingWindow
 from bot.services.poll_dates import parse_deadline, parse_options
 from bot.services.suggest import (
     DEFAULT_TITLE,
     MAX_SUGGESTIONS,
-    WORKING_HOURS,
     Proposal,
     Slot,
     Window,
@@ -39,6 +39,8 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 UTC = timezone.utc
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday 24 November 2026, 09:00 in London
 WEEKDAYS = range(5)
+# Office hours, for the tests about how a day's window is cut into slots.
+OFFICE = MeetingHours((MeetingWindow(frozenset(WEEKDAYS), time(9), time(17, 30)),))
 
 
 def at(text: str, zone: ZoneInfo = LONDON) -> datetime:
@@ -151,17 +153,17 @@ def test_lengths_are_described_briefly() -> None:
 # Candidates -------------------------------------------------------------------------------------------
 
 
-def test_candidates_start_on_the_half_hour_in_working_hours_after_now_on_weekdays() -> None:
+def test_candidates_start_on_the_half_hour_in_meeting_hours_after_now_on_weekdays() -> None:
     now = at("2026-11-27 15:10")  # a Friday afternoon
     found = candidate_slots(now=now, window=window("2026-11-27", "2026-11-30"), length=timedelta(minutes=90),
-                            zone=LONDON)
+                            zone=LONDON, hours=OFFICE)
     local = [(s.astimezone(LONDON).strftime("%a %H:%M"), e.astimezone(LONDON).strftime("%H:%M")) for s, e, _ in found]
     assert local[0] == ("Fri 15:30", "17:00")
     assert local[1] == ("Fri 16:00", "17:30")  # the last one that ends by 17:30
     assert ("Mon 09:00", "10:30") in local and not any(day.startswith(("Sat", "Sun")) for day, _ in local)
     assert local[-1] == ("Mon 16:00", "17:30")
     assert len(local) == 2 + 15
-    assert WORKING_HOURS.describe() == "weekdays 09:00–17:30"
+    assert OFFICE.describe() == "weekdays 09:00–17:30"
 
 
 def test_a_slot_starting_exactly_now_is_not_offered() -> None:
@@ -170,7 +172,7 @@ def test_a_slot_starting_exactly_now_is_not_offered() -> None:
     assert found[0][0] == at("2026-11-24 09:30")
 
 
-def test_working_hours_stay_at_nine_local_across_a_daylight_saving_change() -> None:
+def test_meeting_hours_stay_at_nine_local_across_a_daylight_saving_change() -> None:
     # UK clocks go back on Sunday 25 October 2026.
     found = candidate_slots(now=at("2026-10-23 06:00"), window=window("2026-10-23", "2026-10-26"),
                             length=timedelta(hours=1), zone=LONDON)
@@ -307,10 +309,10 @@ def test_members_outside_the_channel_are_left_out() -> None:
     assert found.known == ("UA",) and all(slot.free == ("UA",) for slot in found.slots)
 
 
-def test_nothing_is_suggested_when_nobody_is_free_in_working_hours() -> None:
+def test_nothing_is_suggested_when_nobody_is_free_in_meeting_hours() -> None:
     evenings = [person("UA", ("evening",)), person("UB", ("morning",), days=range(5, 7))]
     found = suggest(evenings, audience=["UA", "UB", "UC"], organisations={}, length=timedelta(hours=1),
-                    window=window("2026-11-30", "2026-12-04"), now=NOW, zone=LONDON)
+                    window=window("2026-11-30", "2026-12-04"), now=NOW, zone=LONDON, hours=OFFICE)
     assert found.slots == () and found.known == ("UA", "UB") and found.candidates > 0
 
     nobody = suggest([], audience=["UA"], organisations={}, length=timedelta(hours=1),
@@ -318,7 +320,7 @@ def test_nothing_is_suggested_when_nobody_is_free_in_working_hours() -> None:
     assert nobody.slots == () and nobody.known == () and nobody.unknown == ("UA",)
 
 
-def test_a_window_with_no_working_hours_left_has_no_candidates() -> None:
+def test_a_window_with_no_meeting_hours_left_has_no_candidates() -> None:
     saturday = at("2026-11-28 10:00")
     found = suggest([person("UA", ("morning",), days=range(7))], audience=["UA"], organisations={},
                     length=timedelta(hours=1), window=window("2026-11-28", "2026-11-29"), now=saturday, zone=LONDON)
@@ -381,5 +383,5 @@ def test_all_weekly_slots_cover_the_working_day() -> None:
     # A member free every part of every day is free for every candidate: no gap at 12:00 or 17:00.
     always = MemberAvailability("UA", LONDON, frozenset(ALL_SLOTS))
     slots = rank([always], organisations={}, length=timedelta(hours=8), window=window("2026-11-30", "2026-11-30"),
-                 now=NOW, zone=LONDON)
+                 now=NOW, zone=LONDON, hours=OFFICE)
     assert [slot.starts_at.astimezone(LONDON).time() for slot in slots] == [time(9), time(9, 30)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.home import HomeContext
+from bot.services.meeting_hours import DEFAULT_MEETING_HOURS
 from bot.services.workspaces import Coordinators, GroupSettings
 from bot.views import blocks as kit
 from bot.views import help as help_view
@@ -44,8 +45,9 @@ def test_too_many_blocks_are_cut_with_a_note() -> None:
 
 
 def test_settings_and_coordinators_render_within_limits() -> None:
-    settings = GroupSettings("T1", None, False, "Europe/London", True)
+    settings = GroupSettings("T1", None, False, "Europe/London", True, DEFAULT_MEETING_HOURS, True)
     assert "not set" in str(settings_view.settings_blocks(settings, can_change=True))
+    assert "weekdays 09:00–21:00 (the default)" in str(settings_view.settings_blocks(settings, can_change=True))
     assert block_kit_problems(settings_view.settings_blocks(settings, can_change=False), surface="message") == []
     assert view_problems(settings_view.settings_modal(settings)) == []
     found = Coordinators(configured=("U1",), added=tuple(f"U{i}" for i in range(300)), admins=())

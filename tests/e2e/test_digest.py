@@ -182,9 +182,12 @@ def test_preview_is_ephemeral_and_posts_nothing(group: BotUnderTest) -> None:
 
 
 def test_schedule_and_channel_changes(group: BotUnderTest) -> None:
-    assert "Tuesdays at 09:30" in _say(group, "schedule Tue 9:30am")["text"]
+    group.clock.set("2026-11-25T12:00:00+00:00")  # a Wednesday: the next Tuesday is 1 December
+    said = _say(group, "schedule Tue 9:30am")["text"]
+    assert "Tuesdays at 09:30, read in the group's time zone (Europe/London)" in said
     next_run = group.runtime.jobs.next_run(f"digest:{TEAM_ID}")
     assert next_run.isoformat() == "2026-12-01T09:30:00+00:00"
+    assert f"<!date^{int(next_run.timestamp())}^" in said, "the next one, in each reader's own time"
     assert "I can't read" in _say(group, "schedule whenever")["text"]
     assert "off" in _say(group, "schedule off")["text"]
     assert group.runtime.jobs.next_run(f"digest:{TEAM_ID}") is None

@@ -96,7 +96,7 @@ def test_suggests_the_times_when_members_in_two_time_zones_are_both_free(bot: Bo
         assert "2 of 2 free · 2 organisations" in section
         assert "_Free:_ alice, ben" in section
     assert "2 of 3 people in <#CGROUP> have set their availability" in text
-    assert "90 min" in text and "weekdays 09:00–17:30 Europe/London time" in text
+    assert "90 min" in text and "weekdays 09:00–21:00 Europe/London time" in text
     actions = next(b for b in reply["blocks"] if b.get("block_id") == "suggest-actions")
     assert [e["action_id"] for e in actions["elements"]] == [views.START_ACTION, views.EDIT_ACTION,
                                                              views.NUDGE_ACTION]
@@ -218,15 +218,84 @@ def test_nobody_has_set_their_availability(bot: BotUnderTest) -> None:
     assert [v["callback_id"] for v in bot.fake.views.values()] == ["availability_modal"]
 
 
-def test_nobody_free_in_working_hours_says_so(bot: BotUnderTest) -> None:
+def test_nobody_free_in_meeting_hours_says_so(bot: BotUnderTest) -> None:
     set_availability(bot, "UALICE", ["evening"])
+    assert "weekdays 09:00–17:30" in convene_settings(bot, "meeting-hours weekdays 9am-5.30pm")
     reply = suggest(bot, "2h next week")
     assert "Nobody in <#CGROUP> who has set their availability is usually free for 2 hours" in shown(reply)
     assert views.START_ACTION not in shown(reply)
 
     bot.clock.set("2026-11-28T10:00:00+00:00")  # a Saturday
     reply = suggest(bot, "1h this week")
-    assert "no working hours left in this week" in shown(reply)
+    assert "no meeting hours left in this week" in shown(reply)
+
+
+def convene_settings(bot: BotUnderTest, text: str, *, user: str = "UADMIN") -> str:
+    """`/convene settings text`; the ephemeral reply's text and blocks."""
+    bot.slack.command("/convene", f"settings {text}".strip(), user_id=user, channel_id=CHANNEL)
+    bot.drain()
+    return shown(bot.fake.calls_to("response_url")[-1].args)
+
+
+def test_a_group_free_only_in_the_evenings_gets_evening_times_by_default(bot: BotUnderTest) -> None:
+    set_availability(bot, "UALICE", ["evening"], organisation="Riverside Food Bank")
+    set_availability(bot, "UBEN", ["afternoon"], organisation="Northside Advice")  # 17:00-22:00 in London
+    reply = suggest(bot, "90m next week")
+    sections = [b["text"]["text"] for b in reply["blocks"] if str(b.get("block_id", "")).startswith("suggested-")]
+    assert len(sections) == 5
+    # Alice's evening (17-21) and Ben's New York afternoon (12-17, so 17:00-22:00 in London) overlap 17:00-21:00.
+    first = london("2026-11-30 17:00")
+    assert sections[0].startswith(f"*1. {token(first)}") and token(first + timedelta(minutes=90)) in sections[0]
+    assert all("2 of 2 free · 2 organisations" in section and "_Free:_ alice, ben" in section
+               for section in sections)
+    assert "weekdays 09:00–21:00 Europe/London time" in shown(reply)
+
+
+def test_coordinators_set_the_meeting_hours_and_suggestions_follow_them(bot: BotUnderTest) -> None:
+    set_availability(bot, "UALICE", ["morning", "afternoon", "evening"], days=range(7))
+    said = convene_settings(bot, "meeting-hours weekdays 18:00-20:00; Sat 10am-1pm")
+    assert "weekdays 18:00–20:00 and Sat 10:00–13:00" in said and "Europe/London" in said
+    assert "weekdays 18:00–20:00 and Sat 10:00–13:00" in convene_settings(bot, "", user="UALICE")
+    bot.clock.set("2026-12-04T09:00:00+00:00")  # Friday morning
+    reply = suggest(bot, "2h this week")
+    sections = [b["text"]["text"] for b in reply["blocks"] if str(b.get("block_id", "")).startswith("suggested-")]
+    # Friday evening and Saturday morning only; Saturday's 11:00 would overlap its 10:00.
+    assert [section.split("*")[1].split(" ")[1].split("^")[0] for section in sections] == [
+        token(london("2026-12-04 18:00")).split("^")[0], token(london("2026-12-05 10:00")).split("^")[0]]
+
+    assert "back to the default" not in convene_settings(bot, "meeting-hours default")
+    assert "weekdays 09:00–21:00 (the default)" in convene_settings(bot, "")
+
+
+def test_meeting_hours_are_for_coordinators_and_bad_ones_are_explained(bot: BotUnderTest) -> None:
+    refused = convene_settings(bot, "meeting-hours weekdays 18:00-21:00", user="UALICE")
+    assert "Only a coordinator can change the group's meeting hours" in refused
+    for typed, says in [("weekdays", "as meeting hours"), ("Funday 18:00-21:00", "“Funday” as days of the week"),
+                        ("weekdays 21:00-18:00", "at least 15 minutes after it starts"),
+                        ("weekdays 18:00-25:00", "“18:00-25:00” as a time range")]:
+        reply = convene_settings(bot, f"meeting-hours {typed}")
+        assert reply.startswith(":warning:") and says in reply, (typed, reply)
+        assert "/convene settings meeting-hours weekdays 18:00-21:00; Sat 10:00-13:00" in reply
+    with bot.runtime.db.unit_of_work() as session:
+        assert WorkspaceRepository(session).get(TEAM_ID).meeting_hours is None, "nothing half-saved"
+
+
+def test_the_settings_form_changes_the_meeting_hours_or_says_what_is_wrong(bot: BotUnderTest) -> None:
+    bot.slack.block_action({"type": "button", "action_id": "convene_open_settings", "block_id": "x", "value": ""},
+                           user_id="UADMIN", channel_id=CHANNEL)
+    bot.drain()
+    view = bot.fake.calls_to("views.open")[-1].json("view")
+    field = next(b for b in view["blocks"] if b["block_id"] == "meeting_hours")
+    assert field["element"]["initial_value"] == "weekdays 09:00-21:00"
+    bad = bot.slack.view_submission(view, view_state(view, {"meeting_hours_input": "evenings please"}),
+                                    user_id="UADMIN")
+    assert bad.json()["response_action"] == "errors" and "meeting_hours" in bad.json()["errors"]
+    good = bot.slack.view_submission(view, view_state(view, {"meeting_hours_input": "Mon-Thu 6pm-9pm"}),
+                                     user_id="UADMIN")
+    assert good.status == 200 and not good.text.strip()
+    bot.drain()
+    with bot.runtime.db.unit_of_work() as session:
+        assert WorkspaceRepository(session).get(TEAM_ID).meeting_hours == "0,1,2,3 18:00-21:00"
 
 
 def test_bad_input_is_refused_with_a_friendly_example(bot: BotUnderTest) -> None:

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from bot import areas
+from bot.jobs import polls as poll_jobs
+from bot.services import polls
 from bot.services import poll_dates
 from storage.models import Poll, PollInvitee, PollOption
 from tests.e2e.polls_helpers import (
@@ -217,3 +219,32 @@ def test_what_slack_escapes_in_the_command_is_kept_as_typed_and_shown_once_escap
     header = poll_message(bot)["blocks"][0]["text"]
     assert header == {"type": "plain_text", "text": ":calendar: R&D <catch-up>", "emoji": True}
     assert "&amp;amp;" not in rendered(poll_message(bot))
+
+
+def test_the_first_message_already_counts_everyone_in_the_channel(bot: BotUnderTest) -> None:
+    bot.fake.add_user("UCAROL", name="carol", tz="Europe/London")
+    bot.fake.add_channel("CBIG", name="wg-everyone", members=["UALICE", "UBEN", "UADMIN", "UCAROL"])
+    meet(bot, MEET, channel="CBIG")
+    [first] = [call for call in bot.fake.calls_to("chat.postMessage") if call.args.get("channel") == "CBIG"]
+    assert "0 of 4 answered" in json.dumps(first.json("blocks")), "the number is right from the first message"
+    assert not [call for call in bot.fake.calls_to("chat.update") if "answered" in json.dumps(call.json("blocks"))
+                and "0 of 4 answered" not in json.dumps(call.json("blocks"))]
+
+
+def test_a_poll_whose_people_cannot_be_listed_shows_no_denominator(bot: BotUnderTest) -> None:
+    bot.fake.fail_next("conversations.members", error="missing_scope", times=5)
+    meet(bot, MEET)
+    assert "0 answered" in rendered(poll_message(bot)) and " of 1 answered" not in rendered(poll_message(bot))
+
+
+def test_someone_joining_later_is_reminded_without_moving_the_count(bot: BotUnderTest) -> None:
+    meet(bot, MEET)
+    poll = only_poll(bot)
+    bot.fake.add_user("UNEW", name="newcomer", tz="Europe/London")
+    bot.fake.add_channel(CHANNEL, name="wg-commissioning", members=["UALICE", "UBEN", "UADMIN", "UNEW"])
+    bot.clock.set(poll.remind_at)
+    poll_jobs.remind_non_voters(poll.team_id, poll.id)
+    bot.drain()
+    assert any("First meeting" in m["text"] for m in bot.fake.messages("UNEW")), "the newcomer is reminded"
+    with bot.runtime.db.unit_of_work() as session:
+        assert polls.load_state(session, poll.team_id, poll.id).invited == 3

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -26,22 +25,18 @@ from storage.repositories.ledger import EventLedger
 from tests.harness.bot import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM_ID, bot_settings
 from tests.harness.clock import ManualClock
 from tests.harness.fake_slack import FakeSlack
+from tests.harness.processes import clean_env, convene
 from tests.harness.signed import SlackSender
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
-    """A clean environment: nothing from the developer's shell or .env leaks in."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO"}
-    env.update(values)
-    return env
+    return clean_env(tmp_path, **values)
 
 
 def _convene(tmp_path: Path, *args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return convene(tmp_path, *args, env=env, timeout=timeout)
 
 
 def _free_port() -> int:

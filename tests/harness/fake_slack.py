@@ -706,6 +706,13 @@ class FakeSlack:
         with self._lock:
             self._fail.setdefault(method, []).append(_Countdown(times, {"error": error, "status": status}))
 
+    def fail_after_next(self, method: str, error: str = "internal_error", times: int = 1, *,
+                        status: int = 500) -> None:
+        """Carry out the next ``times`` calls of ``method`` (a message is posted, a file shared), then
+        answer them with ``error`` and HTTP ``status``, as Slack does when it fails after acting."""
+        with self._lock:
+            self._fail_after.setdefault(method, []).append(_Countdown(times, {"error": error, "status": status}))
+
     def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After: retry_after``."""
         with self._lock:
@@ -736,6 +743,7 @@ class FakeSlack:
 
     def _clear_faults_locked(self) -> None:
         self._fail: dict[str, list[_Countdown]] = {}
+        self._fail_after: dict[str, list[_Countdown]] = {}
         self._rate_limits: dict[str, list[_Countdown]] = {}
         self._delays: dict[str, list[_Countdown]] = {}
         self._share: tuple[float, frozenset[str] | None, int, random.Random] | None = None
@@ -852,9 +860,13 @@ class FakeSlack:
         if handler is None:
             return 200, {"ok": True}  # a real method we do not model: accept it
         try:
-            return 200, {"ok": True, **handler(call)}
+            answer = handler(call)
         except SlackError as exc:
             return 200, {"ok": False, "error": exc.error, **exc.extra}
+        failed_after = self._take(self._fail_after, method)
+        if failed_after is not None:
+            return int(failed_after["status"]), {"ok": False, "error": failed_after["error"]}
+        return 200, {"ok": True, **answer}
 
     def _check_token(self, call: Call, token_source: str | None) -> str | None:
         method, token = call.method, call.token
