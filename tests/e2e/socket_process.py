@@ -18,9 +18,9 @@ from typing import Any
 
 from tests.harness.bot import APP_TOKEN, BOT_TOKEN, TEAM_ID
 from tests.harness.fake_slack import FakeSlack
+from tests.harness.processes import clean_env
 from tests.harness.socket_mode import Connection, SocketModeSender, SocketModeServer
 
-ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "CGROUP"
 # Slack shows the person an error when an envelope is not acknowledged within this.
 ACK_SECONDS = 3.0
@@ -35,11 +35,8 @@ def free_port() -> int:
 
 def environment(home: Path, fake: FakeSlack, database_url: str, **values: str) -> dict[str, str]:
     """A clean environment (nothing from the developer's shell or .env) pointed at the fake Slack."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO",
-           "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
-           "SLACK_API_URL": fake.url, "CONVENE_CHANNEL": CHANNEL}
-    env.update(values)
-    return env
+    return clean_env(home, DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN,
+                     SLACK_API_URL=fake.url, CONVENE_CHANNEL=CHANNEL, **values)
 
 
 @dataclass
