@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -29,7 +30,10 @@ from docker.utils.build import exclude_paths
 
 from bot.settings import normalise_database_url
 from bot.web import HEALTH_PATH
+from storage.db import Database
+from tests.e2e.socket_process import environment, free_port, wait_for_status
 from tests.e2e.test_processes import web_process  # noqa: F401 (a fixture: `python -m bot web` on a free port)
+from tests.harness.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -402,3 +406,20 @@ def test_the_compose_commands_in_readme_start_one_scheduler_and_one_way_in(compo
         assert len(run + web) == 1
     assert _started(compose, commands[0]) == {"convene"}
     assert _started(compose, commands[1]) == {"web", "clock", "release", "db"}
+
+
+@pytest.mark.slow
+def test_the_image_healthcheck_passes_against_a_running_clock(tmp_path: Path, db: Database, fake: FakeSlack) -> None:
+    port = free_port()
+    env = environment(tmp_path, fake, db.url, HEALTH_PORT=str(port))
+    process = subprocess.Popen([sys.executable, "-m", "bot", "clock"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_status(f"http://127.0.0.1:{port}/healthz", 200, timeout=30)
+        _, command = _dockerfile_healthcheck()
+        assert _probe(command, {"HEALTH_PORT": str(port)}) == 0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    _, command = _dockerfile_healthcheck()
+    assert _probe(command, {"HEALTH_PORT": str(port)}) != 0, "a clock that has stopped is not healthy"
