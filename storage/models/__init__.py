@@ -6,6 +6,7 @@ from storage.models.digest import DigestRun, DigestSettings
 from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
+from storage.models.privacy import ForgottenMember, WorkspaceSecret
 from storage.models.processes import Heartbeat, StandingJobRun
 from storage.models.volunteering import VolunteerCall, VolunteerResponse
 from storage.models.prompts import Prompt, PromptAnswer, PromptDelivery, PromptMember, PromptRound, PromptSettings
@@ -19,6 +20,7 @@ __all__ = [
     "DigestRun",
     "DigestSettings",
     "Dispatch",
+    "ForgottenMember",
     "Heartbeat",
     "Issue",
     "IssueCounter",
@@ -43,4 +45,5 @@ __all__ = [
     "VolunteerResponse",
     "WeeklySlot",
     "Workspace",
+    "WorkspaceSecret",
 ]
