@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.services.issues import Credit, attribution, full_name, label_of
-from bot.services.personal_data import PersonalData
+from bot.services.personal_data import PersonalData, Redraw
 from storage.repositories.issues import IssueRepository
+from storage.repositories.ledger import DispatchLedger
 from storage.repositories.workspaces import MemberRepository
 
 
@@ -216,3 +217,14 @@ def forget_member(session: Session, team_id: str, user_id: str) -> int:
     for issue_id in touched_issues:
         repo.bump(issue_id)
     return touched
+
+
+def redraw_after_forgetting(session: Session, team_id: str, user_id: str) -> Redraw:
+    """Cards that show the member (their issues, their +1s), and credit questions that name them as
+    the one who logged someone's message."""
+    repo = IssueRepository(session)
+    raised = repo.raised_by(team_id, user_id)
+    cards = {issue.id for issue in raised} | {issue_id for issue_id, *_ in repo.votes_by(team_id, user_id)}
+    questions = DispatchLedger(session).sent_under(
+        team_id, keys=[f"issue-credit:{issue.id}" for issue in raised if issue.logged_by == user_id])
+    return Redraw(issues=cards, messages=questions)

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services.members import present, zone
-from bot.services.personal_data import PersonalData
+from bot.services.personal_data import PersonalData, Redraw
 from bot.services.poll_dates import OptionsInvalid, When, parse_deadline, parse_options
 from bot.text import QuoteError, split_args
 from storage.models import Poll, PollOption, PollVote
+from storage.repositories.ledger import DispatchLedger
 from storage.repositories.polls import PollRepository
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
@@ -684,21 +685,33 @@ def export_poll_data(session: Session, team_id: str, user_id: str) -> PersonalDa
 
 
 def forget_poll_data(session: Session, team_id: str, user_id: str) -> int:
-    """Delete the member's votes; polls they created stay for the group but no longer name them.
+    """Delete the member's votes; polls they created, closed or decided stay for the group but no
+    longer name them.
 
-    The polls touched are marked changed, so their messages are re-rendered without the member
-    (`bot.jobs.polls.refresh_unrendered`).
+    Every poll whose message may show them is marked changed, so its message is re-rendered
+    without them (at once after forget-me, else by `bot.jobs.polls.refresh_unrendered`).
     """
     repo = PollRepository(session)
-    deleted, voted_in = repo.delete_votes_of(team_id, user_id)
-    created = repo.created_by(team_id, user_id)
-    for poll in created:
-        poll.creator_id = None
+    naming = repo.naming(team_id, user_id)
+    deleted, _voted_in = repo.delete_votes_of(team_id, user_id)
+    created = 0
+    for poll in naming:
+        created += poll.creator_id == user_id
+        if poll.creator_id == user_id:
+            poll.creator_id = None
         if poll.decided_by == user_id:
             poll.decided_by = None
         if poll.closed_by == user_id:
             poll.closed_by = None
     repo.forget_invitee(team_id, user_id)
     session.flush()
-    repo.touch(voted_in | {poll.id for poll in created})
-    return deleted + len(created)
+    repo.touch(poll.id for poll in naming)
+    return deleted + created
+
+
+def redraw_after_forgetting(session: Session, team_id: str, user_id: str) -> Redraw:
+    """Poll messages that may show the member, and the announcements that say they chose the date."""
+    naming = PollRepository(session).naming(team_id, user_id)
+    announcements = DispatchLedger(session).sent_under(
+        team_id, [f"poll-decision:{poll.id}:" for poll in naming if poll.decided_by == user_id])
+    return Redraw(polls={poll.id for poll in naming if poll.message_ts}, messages=announcements)

@@ -29,14 +29,17 @@ class OnceSender:
         self.db = db
         self.clock = clock
 
-    def send(self, team_id: str, key: str, send: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    def send(self, team_id: str, key: str, send: Callable[[], dict[str, Any]], *,
+             recipient: str | None = None) -> dict[str, Any] | None:
         """Run `send` (which returns Slack's response) unless `key` was already claimed.
 
-        Returns Slack's response, or None when someone else has sent it. A Slack error marks the
-        dispatch failed, so that a later run may try again, and is raised to the caller.
+        `recipient` is the member a direct message goes to, so `/convene my-data` and
+        `/convene forget-me` find it. Returns Slack's response, or None when someone else has
+        sent it. A Slack error marks the dispatch failed, so that a later run may try again, and
+        is raised to the caller.
         """
         with self.db.unit_of_work() as session:
-            if not DispatchLedger(session).claim(team_id, key, now=self.clock()):
+            if not DispatchLedger(session).claim(team_id, key, now=self.clock(), user_id=recipient):
                 return None
         try:
             response = send()
@@ -54,9 +57,11 @@ class OnceSender:
             )
         return response
 
-    def post(self, team_id: str, key: str, *, channel: str, text: str, **kwargs: Any) -> dict[str, Any] | None:
-        """chat.postMessage once per key."""
-        return self.send(team_id, key, lambda: self.client.chat_postMessage(channel=channel, text=text, **kwargs).data)  # type: ignore[return-value]
+    def post(self, team_id: str, key: str, *, channel: str, text: str, recipient: str | None = None,
+             **kwargs: Any) -> dict[str, Any] | None:
+        """chat.postMessage once per key (`recipient`: the member, when `channel` is a DM with them)."""
+        return self.send(team_id, key, lambda: self.client.chat_postMessage(channel=channel, text=text, **kwargs).data,  # type: ignore[return-value]
+                         recipient=recipient)
 
     def dm(self, team_id: str, key: str, *, user_id: str, text: str, **kwargs: Any) -> dict[str, Any] | None:
         """A direct message to a member, once per key."""
@@ -65,4 +70,4 @@ class OnceSender:
             channel = open_dm(self.client, user_id)
             return self.client.chat_postMessage(channel=channel, text=text, **kwargs).data  # type: ignore[return-value]
 
-        return self.send(team_id, key, send)
+        return self.send(team_id, key, send, recipient=user_id)
