@@ -3,7 +3,7 @@
 from storage.models.availability import AvailabilityProfile, WeeklySlot
 from storage.models.base import Base, UTCDateTime
 from storage.models.digest import DigestRun, DigestSettings
-from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
+from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueForm, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
 from storage.models.privacy import ForgottenMember, WorkspaceSecret
@@ -25,6 +25,7 @@ __all__ = [
     "Issue",
     "IssueCounter",
     "IssueEvent",
+    "IssueForm",
     "IssueTag",
     "IssueVote",
     "Member",

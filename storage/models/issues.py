@@ -147,3 +147,35 @@ class IssueCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),)
+
+
+class IssueForm(Base):
+    """An issue form someone has open: what it was opened from, kept here rather than in the form.
+
+    The form itself carries only `token`; who is credited, how, and what the issue comes from are
+    read from this row when it is submitted, so nothing a Slack client hands back decides them.
+    Only the person it was opened for (`user_id`) can submit it.
+    """
+
+    __tablename__ = "issue_forms"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), info=personal(Forget.DELETE_ROW, "an issue form you opened"))
+    # The person to credit when it is not the one filling it in, and the choice they already made.
+    author_id: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.DELETE_ROW, "an issue form someone opened from your message or answer"))
+    credit: Mapped[str | None] = mapped_column(String(16))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    source_channel_id: Mapped[str | None] = mapped_column(String(32))
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    source_permalink: Mapped[str | None] = mapped_column(String(1000))
+    issue_id: Mapped[int | None]  # editing this issue
+    response_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
+        Index("ix_issue_forms_team_created", "team_id", "created_at"),
+    )

@@ -1,5 +1,5 @@
 """Privacy: a secret per workspace, forgotten members as keyed hashes, who a dispatch went to,
-and a coordinator's "added by" that can be forgotten.
+a coordinator's "added by" that can be forgotten, and open issue forms kept on the server.
 
 Revision ID: 0008
 Revises: 0007
@@ -37,6 +37,25 @@ def upgrade() -> None:
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('team_id', 'digest', name=op.f('pk_forgotten_members'))
     )
+    op.create_table('issue_forms',
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('team_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('author_id', sa.String(length=32), nullable=True),
+    sa.Column('credit', sa.String(length=16), nullable=True),
+    sa.Column('organisation', sa.String(length=200), nullable=True),
+    sa.Column('origin', sa.String(length=200), nullable=True),
+    sa.Column('source_channel_id', sa.String(length=32), nullable=True),
+    sa.Column('source_ts', sa.String(length=32), nullable=True),
+    sa.Column('source_permalink', sa.String(length=1000), nullable=True),
+    sa.Column('issue_id', sa.Integer(), nullable=True),
+    sa.Column('response_url', sa.Text(), nullable=True),
+    sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['workspaces.team_id'], name=op.f('fk_issue_forms_team_id_workspaces'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token', name=op.f('pk_issue_forms'))
+    )
+    op.create_index('ix_issue_forms_team_created', 'issue_forms', ['team_id', 'created_at'], unique=False)
     with op.batch_alter_table('dispatches', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.String(length=32), nullable=True))
         batch_op.create_index('ix_dispatches_team_user', ['team_id', 'user_id'], unique=False)
@@ -51,5 +70,7 @@ def downgrade() -> None:
     with op.batch_alter_table('dispatches', schema=None) as batch_op:
         batch_op.drop_index('ix_dispatches_team_user')
         batch_op.drop_column('user_id')
+    op.drop_index('ix_issue_forms_team_created', table_name='issue_forms')
+    op.drop_table('issue_forms')
     op.drop_table('forgotten_members')
     op.drop_table('workspace_secrets')
