@@ -285,7 +285,8 @@ def create_modal(*, channel_id: str | None, zone_name: str, title: str | None = 
         {"text": plain("Allow “If need be”"), "value": SETTING_IF_NEED_BE,
          "description": plain("A third answer for times people could make at a push")},
         {"text": plain("Hide answers until the poll closes"), "value": SETTING_HIDE_VOTES},
-        {"text": plain("Anonymous: never show who answered what"), "value": SETTING_ANONYMOUS},
+        {"text": plain("Anonymous: nobody sees who answered what"), "value": SETTING_ANONYMOUS,
+         "description": plain("Counts only: not who, nor which organisations, for coordinators too")},
     ]
     title_input: dict[str, Any] = {"type": "plain_text_input", "action_id": TITLE_FIELD, "max_length": MAX_TITLE,
                                    "placeholder": plain("First meeting", limit=150)}
