@@ -115,9 +115,16 @@ def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_chan
     return Schedule(row.weekday, row.hour, row.minute, zone, row.enabled, row.channel_id or group_channel)
 
 
-def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Sequence[str]) -> None:
+def require_coordinator(session: Session, team_id: str, user_id: str, *, configured: Sequence[str] | frozenset[str],
+                        doing: str = "change the digest") -> None:
+    """NotAllowed unless the person is a coordinator: the digest is theirs to preview, post and schedule."""
     if not is_coordinator(session, team_id, user_id, configured=configured):
-        raise NotAllowed("Only a coordinator can change the digest. `/convene coordinators list` shows who they are.")
+        raise NotAllowed(f"The digest is looked after by coordinators: only a coordinator can {doing}. "
+                         "`/convene coordinators list` shows who they are.")
+
+
+def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Sequence[str]) -> None:
+    require_coordinator(session, team_id, user_id, configured=configured)
 
 
 def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, configured: Sequence[str],
