@@ -249,11 +249,16 @@ class Forgotten:
 
 
 def names_of(member: Member | None) -> tuple[str, ...]:
+    """How Slack messages may have shown the member: their names, and each with their organisation
+    as a credit shows it ("Sam Jones (Riverside Trust)"), so that both go together."""
     if member is None:
         return ()
-    names = {member.real_name, member.display_name, member.name, member.label}
-    # Longest first, so "Ben Brown" goes before "Ben".
-    return tuple(sorted((n for n in names if n and n != member.user_id and len(n) > 1), key=len, reverse=True))
+    names = {n for n in (member.real_name, member.display_name, member.name, member.label)
+             if n and n != member.user_id and len(n) > 1}
+    if member.organisation:
+        names |= {f"{name} ({member.organisation})" for name in names}
+    # Longest first, so "Ben Brown (Riverside)" goes before "Ben Brown", and that before "Ben".
+    return tuple(sorted(names, key=len, reverse=True))
 
 
 def forget(session: Session, team_id: str, user_id: str, forgetters: Iterable[tuple[str, Forgetter]], *,
