@@ -66,9 +66,9 @@ def _coordinating(bot: BotUnderTest, act: Acting) -> None:
     act.command("/prompt", "nudge 2", user=WREN.user_id)
 
 
-def _prompting(bot: BotUnderTest, act: Acting) -> None:
+def _prompting(bot: BotUnderTest, act: Acting, *, sender: str = WREN.user_id) -> None:
     before = set(bot.runtime.jobs.ids())
-    act.command("/prompt", "send now 3", user=WREN.user_id)
+    act.command("/prompt", "send now 3", user=sender)
     [job] = [job for job in set(bot.runtime.jobs.ids()) - before if job.startswith("prompts:round:")]
     prompt_jobs.deliver_round(TEAM_ID, int(job.rsplit(":", 1)[1]))
     for user, credit in ((WREN.user_id, "named"), ("UBEN", "anonymous")):
@@ -244,7 +244,7 @@ def test_the_prompt_fan_out_does_not_bring_them_back_minutes_later(bot: BotUnder
     with bot.runtime.db.unit_of_work() as session:
         WorkspaceRepository(session).get_or_create(TEAM_ID, now=bot.clock()).channel_id = "CGROUP"
     act = Acting(bot)
-    _prompting(bot, act)
+    _prompting(bot, act, sender="UADMIN")
     assert len(prompt_dms(bot, WREN.user_id)) == 1
     _forget(bot, act)
     bot.clock.set("2026-11-24T09:05:00+00:00")
