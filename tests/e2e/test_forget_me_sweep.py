@@ -252,3 +252,30 @@ def test_the_prompt_fan_out_does_not_bring_them_back_minutes_later(bot: BotUnder
     prompt_jobs.tick()
     assert len(prompt_dms(bot, WREN.user_id)) == 1, "no second prompt"
     assert stored_mentions(bot.runtime.db, WREN) == []
+
+
+def test_logging_a_forgotten_members_old_message_does_not_link_or_ask_them(bot: BotUnderTest) -> None:
+    WREN.add_to(bot.fake)
+    bot.fake.add_channel("CGROUP", name="wg-commissioning", members=[*OTHERS, WREN.user_id])
+    with bot.runtime.db.unit_of_work() as session:
+        WorkspaceRepository(session).get_or_create(TEAM_ID, now=bot.clock()).channel_id = "CGROUP"
+    act = Acting(bot)
+    old = bot.fake.add_message("CGROUP", "Our contract was cut to six months.", user=WREN.user_id)
+    act.command("/convene", "help", user=WREN.user_id)
+    _forget(bot, act)
+    start = len(bot.fake.calls)
+    act.shortcut(old, user="UALICE")
+    form = act.last_view()
+    assert WREN.user_id not in json.dumps(form) and "Credited as its author chose: Anonymous." in json.dumps(form)
+    act.submit(form, view_state(form, {"title": "Contracts cut to six months"}), user="UALICE")
+    assert stored_mentions(bot.runtime.db, WREN) == []
+    assert _calls_to_them_since(bot, act, start) == []
+    card = next(m for m in bot.fake.messages("CGROUP") if "Contracts cut" in (m.get("text") or ""))
+    assert "Raised anonymously" in json.dumps(card["blocks"]) and "the original message" not in json.dumps(card)
+    said = _command_reply(bot, act, f"coordinators add <@{WREN.user_id}|{WREN.display_name}>")
+    assert "ask them to use Convene" in said
+
+
+def _command_reply(bot: BotUnderTest, act: Acting, text: str) -> str:
+    act.command("/convene", text, user="UADMIN")
+    return bot.fake.calls_to("response_url")[-1].args.get("text", "")
