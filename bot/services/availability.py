@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.attribution import known_as
 from bot.services.errors import InvalidInput
 from bot.services.members import member_zone
 from bot.services.personal_data import PersonalData
-from storage.models import Member
 from storage.models.availability import MAX_HOURS_PER_MONTH, PART_NAMES
 from storage.repositories.availability import AvailabilityRepository
 from storage.repositories.workspaces import AbsenceRepository, MemberRepository

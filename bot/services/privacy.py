@@ -1,10 +1,10 @@
-"""Remembering who asked to be forgotten without keeping their ID, and signing what Slack hands back.
+"""Remembering who asked to be forgotten without keeping their ID.
 
 Each workspace has a random secret (`storage.models.privacy`). A forgotten member is stored as
 HMAC-SHA256(secret, their user ID): fan-outs, directory refreshes and reminders check the IDs Slack
 gives them against it and leave those members out, and the mark goes as soon as the member uses
-Convene again. The same secret signs the hints a modal carries in `private_metadata`, so a
-submitted form's hints are known to be the ones Convene wrote.
+Convene again (`handlers.middleware`). The hash cannot be turned back into the ID; someone holding
+the database, and so the secret, can only test an ID they already know.
 """
 
 from __future__ import annotations
@@ -60,18 +60,3 @@ def welcome_back(session: Session, team_id: str, user_id: str) -> bool:
     """The member is using Convene again: stop leaving them out. True when they had been forgotten."""
     key = _key(session, team_id, now=None)
     return key is not None and PrivacyRepository(session).remove_forgotten(team_id, _digest(key, user_id))
-
-
-def sign(session: Session, team_id: str, payload: str, *, now: datetime) -> str:
-    """A signature for `payload` that only this workspace's secret makes."""
-    key = _key(session, team_id, now=now)
-    assert key is not None
-    return hmac.new(key, b"signed:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def verify(session: Session, team_id: str, payload: str, signature: str) -> bool:
-    key = _key(session, team_id, now=None)
-    if key is None or not signature:
-        return False
-    expected = hmac.new(key, b"signed:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
-    return hmac.compare_digest(expected, signature)

@@ -18,7 +18,7 @@ from storage.models.base import Base
 
 
 class WorkspaceSecret(Base):
-    """A random key per workspace: it hashes forgotten members and signs what Slack clients hand back."""
+    """A random key per workspace, made on first use: it hashes the IDs of forgotten members."""
 
     __tablename__ = "workspace_secrets"
 
