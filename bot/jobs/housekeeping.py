@@ -6,6 +6,8 @@ import logging
 from datetime import timedelta
 
 from bot.jobs import runtime
+from bot.services.issues import FORM_LIFETIME
+from storage.repositories.issues import IssueRepository
 from storage.repositories.ledger import DispatchLedger, EventLedger
 
 logger = logging.getLogger(__name__)
@@ -37,3 +39,12 @@ def prune_dispatches() -> None:
         removed = DispatchLedger(session).prune(before=rt.clock() - KEEP_DISPATCHES_FOR)
     if removed:
         logger.info("Forgot %d old dispatches", removed)
+
+
+def prune_issue_forms() -> None:
+    """Forget issue forms left open longer than a form is kept (who they were for, whose message)."""
+    rt = runtime()
+    with rt.db.unit_of_work() as session:
+        removed = IssueRepository(session).prune_all_forms(before=rt.clock() - FORM_LIFETIME)
+    if removed:
+        logger.info("Forgot %d issue forms left open", removed)

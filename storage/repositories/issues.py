@@ -258,6 +258,10 @@ class IssueRepository:
     def delete_form(self, form: IssueForm) -> None:
         self.session.execute(delete(IssueForm).where(IssueForm.token == form.token))
 
+    def prune_all_forms(self, *, before: datetime) -> int:
+        """Forget forms opened before `before`, in every workspace."""
+        return int(self.session.execute(delete(IssueForm).where(IssueForm.created_at < before)).rowcount or 0)
+
     def prune_forms(self, team_id: str, *, before: datetime) -> int:
         result = self.session.execute(delete(IssueForm).where(IssueForm.team_id == team_id,
                                                               IssueForm.created_at < before))

@@ -734,3 +734,21 @@ def test_when_slack_fails_to_post_the_card_the_issue_is_kept_and_they_are_told(b
     reply = say(bot, "Commissioners cancel meetings at a day's notice")
     assert "Added *#1*" in reply["text"] and "safe in the register" in reply["text"]
     assert issue_row(bot, 1).message_ts is None
+
+
+def test_a_form_left_open_for_more_than_a_week_is_forgotten(bot: BotUnderTest) -> None:
+    from bot.jobs.housekeeping import prune_issue_forms
+    from storage.models import IssueForm
+
+    use_channel(bot)
+    form = open_form(bot)
+    open_form(bot, user="UBEN")
+    bot.clock.set("2026-12-02T09:00:00+00:00")
+    fresh = open_form(bot, user="UADMIN")
+    prune_issue_forms()
+    with bot.runtime.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(IssueForm)) == 1, "only the recent one stays"
+    reply = submit(bot, form, title="Grant conditions change mid-year")
+    assert "out of date" in reply["errors"]["issue_title"]
+    submit(bot, fresh, user="UADMIN", title="Grant conditions change mid-year")
+    assert issue_row(bot, 1).author_id == "UADMIN"
