@@ -953,18 +953,21 @@ class Saved:
 
 def save_form(session: Session, team_id: str, filler: str, row: IssueForm, draft: IssueDraft, *, now: datetime,
               permalink: str | None = None) -> Saved:
-    """Add the issue (or save the edit) the form was opened for, credited as decided on the server."""
+    """Add the issue (or save the edit) the form was opened for, credited as decided on the server.
+
+    The form is used up first, so a form submitted twice at once is saved once.
+    """
     repo = IssueRepository(session)
+    if not repo.delete_form(row):
+        raise NotFound(FORM_GONE)
     if row.issue_id is not None:
         issue = edit(session, team_id, row.issue_id, draft, actor_id=filler, now=now)
-        repo.delete_form(row)
         return Saved(issue.id, issue.number, False)
     source = None
     if row.source_channel_id and row.source_ts:
         source = Source(row.source_channel_id, row.source_ts, row.source_permalink or permalink)
     issue = create_issue(session, team_id, draft, author_id=row.author_id, logged_by=filler, now=now,
                          source=source, origin=row.origin)
-    repo.delete_form(row)
     return Saved(issue.id, issue.number, True)
 
 

@@ -255,8 +255,9 @@ class IssueRepository:
         form = self.session.get(IssueForm, token)
         return form if form is not None and form.team_id == team_id else None
 
-    def delete_form(self, form: IssueForm) -> None:
-        self.session.execute(delete(IssueForm).where(IssueForm.token == form.token))
+    def delete_form(self, form: IssueForm) -> bool:
+        """True for the one transaction that deleted it: two submissions of one form cannot both win."""
+        return bool(self.session.execute(delete(IssueForm).where(IssueForm.token == form.token)).rowcount)
 
     def prune_all_forms(self, *, before: datetime) -> int:
         """Forget forms opened before `before`, in every workspace."""
