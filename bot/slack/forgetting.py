@@ -10,6 +10,7 @@ repaired later by their sweeps, since forgetting marked them changed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -46,7 +47,7 @@ def redraw_after_forgetting(rt: Runtime, team_id: str, user_id: str, forgotten: 
     return changed
 
 
-def _attempt(what: str, redraw: Any) -> int:
+def _attempt(what: str, redraw: Callable[[], object]) -> int:
     try:
         return int(bool(redraw()))
     except SlackApiError as error:
