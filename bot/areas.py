@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from bot import digest_sections, home_sections
 from bot.home import HomeSection
-from bot.services import availability, issues_export, poll_dates, polls, prompts, volunteering
+from bot.services import availability, digest, issues_export, poll_dates, polls, prompts, volunteering
 from bot.services.digest import DigestSectionSource
-from bot.services.personal_data import Exporter, Forgetter, export_profile
+from bot.services.personal_data import Exporter, Forgetter, RedrawFinder, export_profile
 
 HOME_SECTIONS: list[HomeSection] = [
     home_sections.polls_waiting_for_vote,
@@ -32,13 +32,22 @@ PERSONAL_DATA_EXPORTERS: list[Exporter] = [
     prompts.export_personal_data,
 ]
 
-# Run before the member's profile is deleted; anonymise what must outlive the member.
+# Run before the declared treatment of every column (`storage.models.personal`): what a plain
+# delete would get wrong (+1 counts, message revisions).
 PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
     ("Polls", polls.forget_poll_data),
     ("Availability", availability.forget_personal_data),
     ("Volunteering", volunteering.forget_personal_data),
     ("Issues", issues_export.forget_member),
     ("Prompts", prompts.forget_personal_data),
+]
+
+# Slack messages that may show a member, found before they are forgotten and redrawn after.
+REDRAWN_AFTER_FORGETTING: list[RedrawFinder] = [
+    polls.redraw_after_forgetting,
+    issues_export.redraw_after_forgetting,
+    volunteering.redraw_after_forgetting,
+    digest.redraw_after_forgetting,
 ]
 
 # The weekly digest's sections, in order; an area with nothing to report returns None.

@@ -10,12 +10,11 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.services import issues, polls, prompts, volunteering
+from bot.services import availability, issues, polls, prompts, volunteering
 from bot.services.digest import MAX_LINES_PER_SECTION, DigestContext, DigestLine, DigestSection
 from bot.text import escape
 from bot.views.blocks import date_token
 from bot.views.polls import deadline_text, meeting_when
-from storage.repositories.workspaces import AbsenceRepository, MemberRepository
 
 
 def next_meetings(session: Session, ctx: DigestContext) -> DigestSection | None:
@@ -101,18 +100,14 @@ def volunteer_calls(session: Session, ctx: DigestContext) -> DigestSection | Non
 
 
 def away_next_week(session: Session, ctx: DigestContext) -> DigestSection | None:
-    """Who is away in the seven days after the digest."""
+    """Who is away in the seven days after the digest, by name as plain text: nobody is pinged for it."""
     first = ctx.now.astimezone(ctx.zone).date()
-    absences = AbsenceRepository(session).overlapping(ctx.team_id, first, first + timedelta(days=6))
-    if not absences:
+    away = availability.away_between(session, ctx.team_id, first, first + timedelta(days=6))
+    if not away:
         return None
-    members = MemberRepository(session).many(ctx.team_id, (a.user_id for a in absences))
-    lines = []
-    for absence in absences[:MAX_LINES_PER_SECTION]:
-        member = members.get(absence.user_id)
-        name = "A former member" if member is not None and member.deleted else f"<@{absence.user_id}>"
-        lines.append(DigestLine(name, _date_range(absence.starts_on, absence.ends_on)))
-    return DigestSection("away", "Away in the coming week", lines, total=len(absences), news=False)
+    lines = [DigestLine(escape(person.name), _date_range(person.start, person.end))
+             for person in away[:MAX_LINES_PER_SECTION]]
+    return DigestSection("away", "Away in the coming week", lines, total=len(away), news=False)
 
 
 def _date_range(first: date, last: date) -> str:

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from bot.jobs import runtime
 from bot.liveness import forget_dead
+from bot.services.issues import FORM_LIFETIME
+from storage.repositories.issues import IssueRepository
 from storage.repositories.ledger import DispatchLedger, EventLedger
 
 logger = logging.getLogger(__name__)
@@ -48,3 +50,12 @@ def prune_heartbeats() -> None:
         removed = forget_dead(session, now=rt.clock(), hostname=socket.gethostname())
     if removed:
         logger.info("Forgot %d heartbeat(s) of processes that are gone", removed)
+
+
+def prune_issue_forms() -> None:
+    """Forget issue forms left open longer than a form is kept (who they were for, whose message)."""
+    rt = runtime()
+    with rt.db.unit_of_work() as session:
+        removed = IssueRepository(session).prune_all_forms(before=rt.clock() - FORM_LIFETIME)
+    if removed:
+        logger.info("Forgot %d issue forms left open", removed)

@@ -51,6 +51,7 @@ STANDING: tuple[StandingJob, ...] = (
     StandingJob("housekeeping:prune-events", housekeeping.prune_processed_events, timedelta(hours=1)),
     StandingJob("housekeeping:prune-dispatches", housekeeping.prune_dispatches, timedelta(days=1)),
     StandingJob("housekeeping:prune-heartbeats", housekeeping.prune_heartbeats, timedelta(hours=1)),
+    StandingJob("housekeeping:prune-issue-forms", housekeeping.prune_issue_forms, timedelta(days=1)),
     StandingJob("digest:catch-up", digest.catch_up, timedelta(minutes=10)),
     StandingJob("issues:refresh-cards", issues.refresh_stale_cards, timedelta(minutes=1)),
     StandingJob("polls:repair-messages", polls.refresh_unrendered, timedelta(seconds=polls.SWEEP_SECONDS)),

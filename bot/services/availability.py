@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.services.attribution import known_as
 from bot.services.errors import InvalidInput
 from bot.services.members import member_zone
 from bot.services.personal_data import PersonalData
-from storage.models import Member
 from storage.models.availability import MAX_HOURS_PER_MONTH, PART_NAMES
 from storage.repositories.availability import AvailabilityRepository
 from storage.repositories.workspaces import AbsenceRepository, MemberRepository
@@ -465,9 +464,11 @@ def load_availability(session: Session, team_id: str, *, home: ZoneInfo,
 
 @dataclass(frozen=True)
 class Away:
-    """A member away for some dates, for summaries and the digest."""
+    """A member away for some dates, for summaries and the digest: their name as plain text, so
+    that nobody is @-mentioned (and notified) for being away."""
 
     user_id: str
+    name: str
     start: date
     end: date
 
@@ -480,11 +481,9 @@ def away_between(session: Session, team_id: str, start: date, end: date) -> list
     absences = AbsenceRepository(session).overlapping(team_id, start, end)
     if not absences:
         return []
-    active = set(session.scalars(
-        select(Member.user_id).where(Member.team_id == team_id, ~Member.is_bot, ~Member.deleted,
-                                     Member.user_id.in_({a.user_id for a in absences}))
-    ))
-    return [Away(a.user_id, a.starts_on, a.ends_on) for a in absences if a.user_id in active]
+    members = MemberRepository(session).many(team_id, {a.user_id for a in absences})
+    return [Away(a.user_id, known_as(member), a.starts_on, a.ends_on) for a in absences
+            if (member := members.get(a.user_id)) is not None and not member.is_bot and not member.deleted]
 
 
 @dataclass(frozen=True)

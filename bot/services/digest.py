@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.members import is_coordinator, workspace_zone
+from bot.services.personal_data import Redraw
 from storage.repositories.digest import DigestRepository
-from storage.repositories.workspaces import WorkspaceRepository
+from storage.repositories.prompts import AnswerRepository
+from storage.repositories.workspaces import AbsenceRepository, WorkspaceRepository
 
 DEFAULT_WEEKDAY, DEFAULT_HOUR, DEFAULT_MINUTE = 4, 16, 0  # Friday 16:00
 # A digest missed while Convene was down is still posted if it comes back within this long.
@@ -118,9 +120,16 @@ def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_chan
     return Schedule(row.weekday, row.hour, row.minute, zone, row.enabled, row.channel_id or group_channel)
 
 
-def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Sequence[str]) -> None:
+def require_coordinator(session: Session, team_id: str, user_id: str, *, configured: Sequence[str] | frozenset[str],
+                        doing: str = "change the digest") -> None:
+    """NotAllowed unless the person is a coordinator: the digest is theirs to preview, post and schedule."""
     if not is_coordinator(session, team_id, user_id, configured=configured):
-        raise NotAllowed("Only a coordinator can change the digest. `/convene coordinators list` shows who they are.")
+        raise NotAllowed(f"The digest is looked after by coordinators: only a coordinator can {doing}. "
+                         "`/convene coordinators list` shows who they are.")
+
+
+def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Sequence[str]) -> None:
+    require_coordinator(session, team_id, user_id, configured=configured)
 
 
 def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, configured: Sequence[str],
@@ -207,3 +216,26 @@ def build_digest(session: Session, context: DigestContext, sources: Sequence[Dig
     """Ask each area for its section; areas with nothing to report leave theirs out."""
     sections = [section for source in sources if (section := source(session, context)) is not None]
     return Digest(team_id=context.team_id, period=context.period, sections=sections)
+
+
+# Forgetting a member
+
+
+# A digest names who is away in the week after it is posted, and quotes answers given during its period.
+_AWAY_AHEAD = timedelta(days=8)
+
+
+def redraw_after_forgetting(session: Session, team_id: str, user_id: str) -> Redraw:
+    """Posted digests that may name the member: they were away in the week after, or were quoted."""
+    away = AbsenceRepository(session).for_member(team_id, user_id)
+    quoted = [answer.created_at for answer in AnswerRepository(session).for_member(team_id, user_id) if answer.shareable]
+    found: set[tuple[str, str]] = set()
+    for run in DigestRepository(session).posted(team_id):
+        if run.channel_id is None or run.ts is None:
+            continue
+        first, last = run.period_end.date() - timedelta(days=1), (run.period_end + _AWAY_AHEAD).date()
+        was_away = any(absence.starts_on <= last and absence.ends_on >= first for absence in away)
+        was_quoted = any(run.period_start <= at <= run.period_end for at in quoted)
+        if was_away or was_quoted:
+            found.add((run.channel_id, run.ts))
+    return Redraw(messages=found)

@@ -2,26 +2,30 @@
 
 Every issue is numbered per workspace, tagged with normalised tags, and credited as its author
 chose: by name, by organisation only, or anonymously. Who raised an anonymous issue never leaves
-this module: everything it hands out carries an `Attribution` that already respects the choice.
+this module: everything it hands out carries an `Attribution` made by `bot.services.attribution`,
+and the issue form keeps who it credits on the server (`IssueForm`), never in the form itself.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.services import attribution as rule
+from bot.services import privacy
+from bot.services.attribution import CREDIT_CHOICES, Attribution, Credit, Surface
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services.members import is_coordinator
 from bot.text import truncate, unslack
-from storage.models import Issue, Member
+from storage.models import Issue, IssueForm, Member
 from storage.repositories.issues import IssueRepository
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
@@ -35,17 +39,6 @@ TAGS_PER_ISSUE = 10
 PAGE_SIZE = 10
 
 ADD_EXAMPLE = "/issue Lead providers pass on risk but not the money #lead-provider-model #nhs"
-
-
-class Credit(StrEnum):
-    NAMED = "named"
-    ORGANISATION = "organisation"
-    ANONYMOUS = "anonymous"
-    # Logged from someone else's message; they have not yet said how to be credited.
-    PENDING = "pending"
-
-
-CREDIT_CHOICES = (Credit.NAMED, Credit.ORGANISATION, Credit.ANONYMOUS)
 
 
 @dataclass(frozen=True)
@@ -211,6 +204,8 @@ def validate_draft(draft: IssueDraft) -> IssueDraft:
         raise InvalidInput(f"Keep the organisation's name under {ORGANISATION_MAX} characters.")
     if draft.credit == Credit.ORGANISATION and not organisation:
         raise InvalidInput("To be credited by organisation only, say which organisation.")
+    if draft.credit in (Credit.ANONYMOUS, Credit.PENDING):
+        organisation = None  # an anonymous issue keeps nothing that points to its author
     tags = tuple(normalise_tags(draft.tags))
     return IssueDraft(title=title, detail=detail, tags=tags, credit=draft.credit, organisation=organisation)
 
@@ -331,42 +326,11 @@ def rank_similar(query: set[str], documents: Sequence[tuple[int, str]], *, limit
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Attribution:
-    """Who raised an issue, as far as the credit they chose lets anyone see."""
-
-    credit: Credit
-    name: str | None = None
-    organisation: str | None = None
-
-    def line(self) -> str:
-        """Plain text (escape before mrkdwn): "Raised by Sam Jones (Riverside Trust)"."""
-        if self.credit == Credit.NAMED and self.name:
-            return f"Raised by {self.name}" + (f" ({self.organisation})" if self.organisation else "")
-        if self.credit == Credit.ORGANISATION and self.organisation:
-            return f"Raised by a member from {self.organisation}"
-        if self.credit == Credit.PENDING:
-            return "Logged from a message; its author has not yet said how to be credited"
-        return "Raised anonymously"
-
-
-def full_name(member: Member | None, user_id: str) -> str:
-    """A member's name as an evidence pack would print it."""
-    if member is None:
-        return user_id
-    return member.real_name or member.label
-
-
-def attribution(issue: Issue, members: dict[str, Member]) -> Attribution:
-    credit = Credit(issue.credit)
-    if credit == Credit.NAMED and issue.author_id:
-        name = full_name(members.get(issue.author_id), issue.author_id)
-        return Attribution(credit, name=name, organisation=issue.organisation)
-    if credit == Credit.ORGANISATION:
-        return Attribution(credit, organisation=issue.organisation)
-    if credit == Credit.NAMED:  # the author was forgotten
-        return Attribution(Credit.ANONYMOUS)
-    return Attribution(credit)
+def attribution(issue: Issue, members: dict[str, Member], *, surface: Surface = Surface.CHANNEL,
+                viewer: str | None = None) -> Attribution:
+    """Who raised `issue`, as far as its credit lets `viewer` see on `surface`."""
+    return rule.attribute(issue.credit, author_id=issue.author_id, author=members.get(issue.author_id or ""),
+                          organisation=issue.organisation, surface=surface, viewer=viewer)
 
 
 def is_author(issue: Issue, user_id: str) -> bool:
@@ -413,7 +377,7 @@ class Card:
 
 
 def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *,
-               viewer: str | None = None) -> list[IssueSummary]:
+               viewer: str | None = None, surface: Surface = Surface.CHANNEL) -> list[IssueSummary]:
     repo = IssueRepository(session)
     ids = [issue.id for issue in issues]
     tags = repo.tags_of(ids)
@@ -422,7 +386,7 @@ def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *,
     voted = repo.voted_on(viewer, ids) if viewer else set()
     out = []
     for issue in issues:
-        shown = attribution(issue, members)
+        shown = attribution(issue, members, surface=surface, viewer=viewer)
         out.append(IssueSummary(
             id=issue.id, number=issue.number, title=issue.title, detail=issue.detail,
             tags=tuple(tags.get(issue.id, [])), plus_ones=issue.plus_ones, status=issue.status,
@@ -434,8 +398,10 @@ def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *,
     return out
 
 
-def summary(session: Session, team_id: str, issue: Issue, *, viewer: str | None = None) -> IssueSummary:
-    return _summaries(session, team_id, [issue], viewer=viewer)[0]
+def summary(session: Session, team_id: str, issue: Issue, *, viewer: str | None = None,
+            surface: Surface = Surface.CHANNEL) -> IssueSummary:
+    """The issue as `surface` may show it (a card in the channel unless said otherwise)."""
+    return _summaries(session, team_id, [issue], viewer=viewer, surface=surface)[0]
 
 
 def card(session: Session, team_id: str, issue_id: int) -> Card | None:
@@ -474,7 +440,7 @@ def top_issues(session: Session, team_id: str, *, limit: int = 5, status: str = 
                viewer: str | None = None) -> list[IssueSummary]:
     """The issues with most +1s (newest first among equals)."""
     rows, _total = IssueRepository(session).page(team_id, tag=None, status=status, order="top", offset=0, limit=limit)
-    return _summaries(session, team_id, rows, viewer=viewer)
+    return _summaries(session, team_id, rows, viewer=viewer, surface=Surface.PRIVATE if viewer else Surface.CHANNEL)
 
 
 def similar(session: Session, team_id: str, text: str, *, tags: Iterable[str] = (), limit: int = 3,
@@ -485,7 +451,7 @@ def similar(session: Session, team_id: str, text: str, *, tags: Iterable[str] = 
     ranked = rank_similar(query, repo.similarity_rows(team_id), limit=limit, exclude=exclude)
     by_id = {issue.id: issue for issue in repo.many([issue_id for issue_id, _ in ranked])}
     return _summaries(session, team_id, [by_id[issue_id] for issue_id, _ in ranked if issue_id in by_id],
-                      viewer=viewer)
+                      viewer=viewer, surface=Surface.PRIVATE if viewer else Surface.CHANNEL)
 
 
 @dataclass(frozen=True)
@@ -548,7 +514,7 @@ def list_page(session: Session, team_id: str, query: ListQuery, *, viewer: str |
         query = ListQuery(query.tag, query.order, query.status, pages)
         rows, total = repo.page(team_id, tag=query.tag, status=query.status, order=query.order,
                                 offset=(query.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    items = _summaries(session, team_id, rows, viewer=viewer)
+    items = _summaries(session, team_id, rows, viewer=viewer, surface=Surface.PRIVATE)
     return Page(query=query, items=items, total=total, pages=pages)
 
 
@@ -580,21 +546,14 @@ _EVENT_TEXT = {
 
 
 def details(session: Session, team_id: str, number: int, *, viewer: str, viewer_is_coordinator: bool) -> IssueDetails:
+    """`/issue show N`, for the viewer alone. A coordinator sees no more of who raised it than anyone."""
     repo = IssueRepository(session)
     issue = get(session, team_id, number)
-    shown = summary(session, team_id, issue, viewer=viewer)
+    shown = summary(session, team_id, issue, viewer=viewer, surface=Surface.PRIVATE)
     voter_ids = [user_id for user_id, _ in repo.voters(issue.id)]
     events = repo.events(issue.id)
     members = MemberRepository(session).many(team_id, voter_ids + [e.actor_id for e in events if e.actor_id])
-    hidden_author = issue.credit != Credit.NAMED
-
-    def who(actor_id: str | None) -> str:
-        if actor_id is None:
-            return "A former member"
-        if hidden_author and actor_id == issue.author_id:
-            return "The author"
-        return full_name(members.get(actor_id), actor_id)
-
+    hidden = issue.author_id if issue.credit != Credit.NAMED else None
     history = []
     for event in events:
         what = _EVENT_TEXT.get(event.kind, event.kind)
@@ -604,8 +563,9 @@ def details(session: Session, team_id: str, number: int, *, viewer: str, viewer_
             what += ": " + event.detail
         elif event.detail and event.kind == "created":
             what += " " + event.detail
-        history.append(HistoryLine(event.at, who(event.actor_id), what))
-    names = [full_name(members.get(user_id), user_id) for user_id in voter_ids]
+        who = rule.actor(event.actor_id, members=members, hidden=hidden, viewer=viewer, surface=Surface.PRIVATE)
+        history.append(HistoryLine(event.at, who, what))
+    names = [rule.full_name(members.get(user_id)) or user_id for user_id in voter_ids]
     return IssueDetails(
         summary=shown, voters=names, history=history,
         viewer_is_author=is_author(issue, viewer),
@@ -847,10 +807,14 @@ def needs_credit_answer(issue: Issue) -> bool:
 # The form (modal), shared with other areas: an answer to a prompt becomes an issue this way
 # ---------------------------------------------------------------------------------------------
 
+# An open form is kept this long; one left open longer is opened again.
+FORM_LIFETIME = timedelta(days=7)
+FORM_GONE = "This form is out of date. Close it and open it again (`/issue`), and nothing you typed is counted twice."
+
 
 @dataclass(frozen=True)
 class IssuePrefill:
-    """What the issue form opens with.
+    """What the issue form opens with, as the code opening it decided (never read back from Slack).
 
     `origin` names what the issue is made from ("prompt-answer:42"); `created_from(origin)`
     later finds the issue, and a second issue from the same origin is refused. `author_id` is
@@ -868,7 +832,143 @@ class IssuePrefill:
     source: Source | None = None
     issue_id: int | None = None  # editing this issue
     response_url: str | None = None  # where to confirm, when opened from a command or shortcut
-    extra: dict[str, str] = field(default_factory=dict)  # round-tripped for the caller
+
+
+@dataclass(frozen=True)
+class FormView:
+    """The issue form as the person filling it in may see it: never the ID of an author who chose
+    not to be named. The form carries only `token`; the rest stays on the server (`IssueForm`)."""
+
+    token: str
+    title: str = ""
+    detail: str = ""
+    tags: tuple[str, ...] = ()
+    editing: bool = False
+    source_channel_id: str | None = None
+    own_message: bool = False
+    # Someone else's Slack message: its author (whom Slack shows with the message anyway).
+    message_author: str | None = None
+    chooses_credit: bool = True  # the filler is the one credited, and picks how
+    credit: Credit = Credit.NAMED  # their current choice
+    organisation: str | None = None  # theirs, prefilled
+    credited_as: Attribution | None = None  # someone else chose already: how the issue credits them
+
+
+@dataclass(frozen=True)
+class FormAnswers:
+    """What was typed and picked in the form."""
+
+    title: str
+    detail: str
+    chosen_tags: tuple[str, ...]
+    other_tags: str
+    credit: str | None
+    organisation: str | None
+
+
+def _credited_filler(row: IssueForm, filler: str) -> bool:
+    return row.author_id == filler
+
+
+def start_form(session: Session, team_id: str, filler: str, prefill: IssuePrefill, *, now: datetime) -> FormView:
+    """Keep what the form is for on the server and say what it may show.
+
+    Someone who asked Convene to forget them is not linked to an issue made from their message:
+    it is credited as anonymous, and they are not asked.
+    """
+    repo = IssueRepository(session)
+    repo.prune_forms(team_id, before=now - FORM_LIFETIME)
+    # Editing keeps the issue's own author (None once they were forgotten); otherwise no author
+    # means the person filling it in.
+    author_id = prefill.author_id if prefill.issue_id is not None else (prefill.author_id or filler)
+    credit, organisation, source = prefill.credit, prefill.organisation, prefill.source
+    if author_id is not None and author_id != filler and privacy.is_forgotten(session, team_id, author_id):
+        author_id, credit, organisation, source = None, Credit.ANONYMOUS, None, None
+    if author_id == filler and organisation is None:
+        organisation = organisation_of(session, team_id, filler)
+    if credit in (Credit.ANONYMOUS, Credit.PENDING) and author_id != filler:
+        organisation = None
+    WorkspaceRepository(session).get_or_create(team_id, now=now)
+    row = repo.add_form(IssueForm(
+        token=secrets.token_hex(16), team_id=team_id, user_id=filler, author_id=author_id,
+        credit=credit.value if credit else None, organisation=organisation, origin=prefill.origin,
+        source_channel_id=source.channel_id if source else None, source_ts=source.ts if source else None,
+        source_permalink=source.permalink if source else None, issue_id=prefill.issue_id,
+        response_url=prefill.response_url, created_at=now,
+    ))
+    return form_view(session, row, filler, title=prefill.title, detail=prefill.detail, tags=prefill.tags)
+
+
+def form_view(session: Session, row: IssueForm, filler: str, *, title: str, detail: str, tags: tuple[str, ...],
+              credit: Credit | None = None, organisation: str | None = None) -> FormView:
+    """The form for `row`, with what was typed (`credit` and `organisation` are the filler's own)."""
+    chooses = _credited_filler(row, filler)
+    stored = Credit(row.credit) if row.credit else None
+    credited_as = None
+    if not chooses and stored is not None:
+        author = MemberRepository(session).get(row.team_id, row.author_id) if row.author_id else None
+        credited_as = rule.attribute(stored, author_id=row.author_id, author=author, organisation=row.organisation,
+                                     surface=Surface.PRIVATE, viewer=filler)
+    message_author = None
+    if row.source_channel_id and row.author_id and not chooses and stored is None:
+        message_author = row.author_id  # asked later; Slack shows them with their message anyway
+    return FormView(
+        token=row.token, title=title, detail=detail, tags=tags, editing=row.issue_id is not None,
+        source_channel_id=row.source_channel_id, own_message=bool(row.source_channel_id) and chooses,
+        message_author=message_author, chooses_credit=chooses,
+        credit=(credit or stored or Credit.NAMED) if chooses else (stored or Credit.PENDING),
+        organisation=(organisation if organisation is not None else row.organisation) if chooses else None,
+        credited_as=credited_as,
+    )
+
+
+def form_for(session: Session, team_id: str, filler: str, token: str, *, now: datetime) -> IssueForm:
+    """The form being submitted, if it is this person's and still open; NotFound otherwise."""
+    row = IssueRepository(session).form(team_id, token) if token else None
+    if row is None or row.user_id != filler or row.created_at < now - FORM_LIFETIME:
+        raise NotFound(FORM_GONE)
+    return row
+
+
+def draft_from_answers(row: IssueForm, filler: str, answers: FormAnswers) -> tuple[IssueDraft | None, dict[str, str]]:
+    """The draft to save, or the problems keyed by field. Only the person credited chooses the
+    credit; anyone else's form keeps the choice its author made (or asks them)."""
+    if _credited_filler(row, filler):
+        chosen = answers.credit if answers.credit in {c.value for c in CREDIT_CHOICES} else None
+        credit = Credit(chosen) if chosen else Credit(row.credit or Credit.NAMED)
+        organisation = answers.organisation
+    else:
+        credit = Credit(row.credit) if row.credit else Credit.PENDING
+        organisation = row.organisation
+    return draft_from_form(title=answers.title, detail=answers.detail, chosen_tags=answers.chosen_tags,
+                           other_tags=answers.other_tags, credit=credit, organisation=organisation)
+
+
+@dataclass(frozen=True)
+class Saved:
+    issue_id: int
+    number: int
+    new: bool
+
+
+def save_form(session: Session, team_id: str, filler: str, row: IssueForm, draft: IssueDraft, *, now: datetime,
+              permalink: str | None = None) -> Saved:
+    """Add the issue (or save the edit) the form was opened for, credited as decided on the server.
+
+    The form is used up first, so a form submitted twice at once is saved once.
+    """
+    repo = IssueRepository(session)
+    if not repo.delete_form(row):
+        raise NotFound(FORM_GONE)
+    if row.issue_id is not None:
+        issue = edit(session, team_id, row.issue_id, draft, actor_id=filler, now=now)
+        return Saved(issue.id, issue.number, False)
+    source = None
+    if row.source_channel_id and row.source_ts:
+        source = Source(row.source_channel_id, row.source_ts, row.source_permalink or permalink)
+    issue = create_issue(session, team_id, draft, author_id=row.author_id, logged_by=filler, now=now,
+                         source=source, origin=row.origin)
+    return Saved(issue.id, issue.number, True)
 
 
 def prefill_from_message(text: str, *, origin: str, author_id: str | None, source: Source,
@@ -888,8 +988,7 @@ def prefill_for_edit(session: Session, team_id: str, number: int, user_id: str) 
         raise NotAllowed(f"Only whoever raised issue #{number} can edit it. Anyone can add tags: "
                          f"`/issue tag {number} #tag`.")
     tags = IssueRepository(session).tags_of([issue.id])[issue.id]
-    credit = Credit(issue.credit) if issue.author_id == user_id else None
-    return IssuePrefill(title=issue.title, detail=issue.detail, tags=tuple(tags), credit=credit,
+    return IssuePrefill(title=issue.title, detail=issue.detail, tags=tuple(tags), credit=Credit(issue.credit),
                         organisation=issue.organisation, author_id=issue.author_id, issue_id=issue.id)
 
 

@@ -1,7 +1,9 @@
 """The register as files (a CSV and a Markdown evidence pack), and a member's own data in it.
 
-A coordinator's CSV says who raised every issue; everyone else's, and every evidence pack,
-credit authors only as they chose.
+Every copy, a coordinator's too, credits authors only as they chose (`bot.services.attribution`,
+as a file that can be passed on): an anonymous issue is in every export without anything that
+identifies its author, not even a link to the message it came from. A coordinator's CSV adds how
+each author chose to be credited and who logged an issue for someone else.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.services.issues import Credit, attribution, full_name, label_of
-from bot.services.personal_data import PersonalData
+from bot.services import attribution as rule
+from bot.services.attribution import Credit, Surface
+from bot.services.issues import attribution, label_of
+from bot.services.personal_data import PersonalData, Redraw
 from storage.repositories.issues import IssueRepository
+from storage.repositories.ledger import DispatchLedger
 from storage.repositories.workspaces import MemberRepository
 
 
@@ -36,13 +41,11 @@ class ExportRow:
     source_link: str
     # Coordinators' copy only:
     credit_choice: str = ""
-    author_id: str = ""
-    author_name: str = ""
-    logged_by: str = ""
+    logged_by: str = ""  # the name of whoever logged it for its author
 
 
 def export_rows(session: Session, team_id: str, *, full: bool) -> list[ExportRow]:
-    """Every issue in the workspace; `full` adds who raised each one (coordinators)."""
+    """Every issue in the workspace; `full` (coordinators) adds the credit choices and who logged what."""
     repo = IssueRepository(session)
     issues = repo.all_in(team_id)
     ids = [issue.id for issue in issues]
@@ -53,17 +56,17 @@ def export_rows(session: Session, team_id: str, *, full: bool) -> list[ExportRow
     members = MemberRepository(session).many(team_id, [p for p in people if p])
     rows = []
     for issue in issues:
-        shown = attribution(issue, members)
+        shown = attribution(issue, members, surface=Surface.FILE)
         row = ExportRow(
             number=issue.number, title=issue.title, detail=issue.detail, tags=tuple(tags[issue.id]),
             status=issue.status, resolution=issue.resolution or "", plus_ones=counts[issue.id],
             credited_as=shown.line(), created_at=issue.created_at, closed_at=issue.closed_at,
-            source_link=(issue.source_permalink or "") if (full or shown.credit == Credit.NAMED) else "",
+            # The message an issue came from shows who wrote it.
+            source_link=(issue.source_permalink or "") if shown.named else "",
         )
         if full:
-            author = members.get(issue.author_id) if issue.author_id else None
-            row = replace(row, credit_choice=issue.credit, author_id=issue.author_id or "",
-                          author_name=full_name(author, issue.author_id) if issue.author_id else "", logged_by=issue.logged_by or "")
+            logger = (rule.full_name(members.get(issue.logged_by)) or "") if issue.logged_by else ""
+            row = replace(row, credit_choice=shown.credit.value, logged_by=logger)
         rows.append(row)
     return rows
 
@@ -85,7 +88,7 @@ def as_csv(rows: list[ExportRow], *, full: bool) -> str:
     header = ["number", "title", "detail", "tags", "status", "resolution", "plus_ones", "credited_as",
               "created_at", "closed_at", "source_link"]
     if full:
-        header += ["credit_choice", "author_id", "author_name", "logged_by"]
+        header += ["credit_choice", "logged_by"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
@@ -94,7 +97,7 @@ def as_csv(rows: list[ExportRow], *, full: bool) -> str:
                                row.resolution, row.plus_ones, row.credited_as, _when(row.created_at),
                                _when(row.closed_at), row.source_link]
         if full:
-            cells += [row.credit_choice, row.author_id, row.author_name, row.logged_by]
+            cells += [row.credit_choice, row.logged_by]
         writer.writerow([cell if isinstance(cell, int) else _cell(cell) for cell in cells])
     return out.getvalue()
 
@@ -216,3 +219,14 @@ def forget_member(session: Session, team_id: str, user_id: str) -> int:
     for issue_id in touched_issues:
         repo.bump(issue_id)
     return touched
+
+
+def redraw_after_forgetting(session: Session, team_id: str, user_id: str) -> Redraw:
+    """Cards that show the member (their issues, their +1s), and credit questions that name them as
+    the one who logged someone's message."""
+    repo = IssueRepository(session)
+    raised = repo.raised_by(team_id, user_id)
+    cards = {issue.id for issue in raised} | {issue_id for issue_id, *_ in repo.votes_by(team_id, user_id)}
+    questions = DispatchLedger(session).sent_under(
+        team_id, keys=[f"issue-credit:{issue.id}" for issue in raised if issue.logged_by == user_id])
+    return Redraw(issues=cards, messages=questions)

@@ -7,19 +7,21 @@ unit of work and render what they return with `bot.views.polls`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.services.attribution import PollAnswers, known_as, poll_answers
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services.members import present, zone
-from bot.services.personal_data import PersonalData
+from bot.services.personal_data import PersonalData, Redraw
 from bot.services.poll_dates import OptionsInvalid, When, parse_deadline, parse_options
 from bot.text import QuoteError, split_args
 from storage.models import Poll, PollOption, PollVote
+from storage.repositories.ledger import DispatchLedger
 from storage.repositories.polls import PollRepository
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
@@ -216,7 +218,11 @@ def add_invitees(session: Session, team_id: str, poll_id: int, user_ids: Iterabl
 
 @dataclass(frozen=True)
 class OptionTally:
-    """One option with who answered what."""
+    """One option: how many answered what, and who and which organisations as far as the poll shows them.
+
+    The names and organisations are filled in only when `bot.services.attribution.poll_answers`
+    allows: an anonymous poll's tally has counts and nothing else.
+    """
 
     id: int
     position: int
@@ -224,10 +230,14 @@ class OptionTally:
     starts_at: datetime
     duration: timedelta | None
     all_day: bool
-    yes: tuple[str, ...] = ()
-    maybe: tuple[str, ...] = ()
-    no: tuple[str, ...] = ()
-    organisations: tuple[str, ...] = ()  # distinct organisations among the Yes voters
+    yes: int = 0
+    maybe: int = 0
+    no: int = 0
+    yes_names: tuple[str, ...] = ()
+    maybe_names: tuple[str, ...] = ()
+    no_names: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()  # distinct organisations among the Yes voters, when shown
+    organisation_count: int = 0  # how many there are, shown even when the poll is anonymous
 
     @property
     def ends_at(self) -> datetime:
@@ -235,8 +245,14 @@ class OptionTally:
             return self.starts_at + timedelta(days=1)
         return self.starts_at + (self.duration or DEFAULT_DURATION)
 
+    def count(self, choice: str) -> int:
+        return {"yes": self.yes, "maybe": self.maybe, "no": self.no}[choice]
+
+    def names(self, choice: str) -> tuple[str, ...]:
+        return {"yes": self.yes_names, "maybe": self.maybe_names, "no": self.no_names}[choice]
+
     def rank(self) -> tuple[int, int]:
-        return (len(self.yes), len(self.yes) + len(self.maybe))
+        return (self.yes, self.yes + self.maybe)
 
 
 def best_option(options: Iterable[OptionTally]) -> OptionTally | None:
@@ -270,22 +286,28 @@ class PollState:
     decision_sequence: int
     revision: int
     options: tuple[OptionTally, ...]
-    names: dict[str, str] = field(default_factory=dict)  # user ID → the name people know them by
+    creator_name: str | None = None  # as plain text; polls are never made anonymously
+    chooser_name: str | None = None  # who chose the final date
     voters: int = 0  # members who answered at least one option
     invited: int = 0  # members asked (or who answered); 0 when the audience was never listed
+    names_missing: bool = False  # someone it would name is not known to Convene yet
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
 
     @property
+    def answers(self) -> PollAnswers:
+        return poll_answers(anonymous=self.anonymous, hidden_until_closed=self.hide_votes, is_open=self.is_open)
+
+    @property
     def counts_visible(self) -> bool:
         """Counts and the best option are hidden until close when the creator chose so."""
-        return not (self.hide_votes and self.is_open)
+        return self.answers.counts
 
     @property
     def names_visible(self) -> bool:
-        return self.counts_visible and not self.anonymous
+        return self.answers.names
 
     @property
     def best(self) -> OptionTally | None:
@@ -297,11 +319,6 @@ class PollState:
 
     def option(self, option_id: int) -> OptionTally | None:
         return next((o for o in self.options if o.id == option_id), None)
-
-    def name(self, user_id: str | None) -> str:
-        if user_id is None:
-            return "a former member"
-        return self.names.get(user_id, user_id)
 
 
 def load_state(session: Session, team_id: str, poll_id: int) -> PollState | None:
@@ -315,11 +332,16 @@ def load_state(session: Session, team_id: str, poll_id: int) -> PollState | None
 def _state(session: Session, poll: Poll) -> PollState:
     repo = PollRepository(session)
     votes = repo.votes(poll.id)
-    people = {vote.user_id for vote in votes} | ({poll.creator_id} if poll.creator_id else set())
-    members = MemberRepository(session).many(poll.team_id, people)
+    shown = poll_answers(anonymous=poll.anonymous, hidden_until_closed=poll.hide_votes, is_open=poll.is_open)
+    managers = {person for person in (poll.creator_id, poll.decided_by) if person}
+    members = MemberRepository(session).many(poll.team_id, {vote.user_id for vote in votes} | managers)
     by_option: dict[int, dict[str, list[str]]] = {}
     for vote in votes:
         by_option.setdefault(vote.option_id, {"yes": [], "maybe": [], "no": []})[vote.choice].append(vote.user_id)
+
+    def names(user_ids: list[str]) -> tuple[str, ...]:
+        return tuple(known_as(members.get(user_id)) for user_id in user_ids) if shown.names else ()
+
     options = []
     for option in repo.options(poll.id):
         answers = by_option.get(option.id, {"yes": [], "maybe": [], "no": []})
@@ -330,12 +352,15 @@ def _state(session: Session, poll: Poll) -> PollState:
         options.append(OptionTally(
             id=option.id, position=option.position, label=option.label, starts_at=option.starts_at,
             duration=timedelta(minutes=option.duration_minutes) if option.duration_minutes else None,
-            all_day=option.all_day, yes=tuple(answers["yes"]), maybe=tuple(answers["maybe"]),
-            no=tuple(answers["no"]), organisations=tuple(organisations),
+            all_day=option.all_day, yes=len(answers["yes"]), maybe=len(answers["maybe"]), no=len(answers["no"]),
+            yes_names=names(answers["yes"]), maybe_names=names(answers["maybe"]), no_names=names(answers["no"]),
+            organisations=tuple(organisations) if shown.organisations else (),
+            organisation_count=len(organisations),
         ))
     voters = {vote.user_id for vote in votes}
     invitees = repo.invitee_ids(poll.id)
     invited = invitees | voters if invitees else set()
+    named = (voters if shown.names else set()) | managers
     return PollState(
         id=poll.id, team_id=poll.team_id, channel_id=poll.channel_id, message_ts=poll.message_ts,
         creator_id=poll.creator_id, title=poll.title, zone=zone(poll.timezone, ZoneInfo("UTC")),
@@ -343,17 +368,24 @@ def _state(session: Session, poll: Poll) -> PollState:
         deadline=poll.deadline, status=poll.status, closed_at=poll.closed_at, closed_by=poll.closed_by,
         decided_option_id=poll.decided_option_id, decided_by=poll.decided_by,
         decision_sequence=poll.decision_sequence, revision=poll.revision, options=tuple(options),
-        names={user_id: member.label for user_id, member in members.items()},
-        voters=len(voters), invited=len(invited),
+        creator_name=known_as(members.get(poll.creator_id)) if poll.creator_id else None,
+        chooser_name=known_as(members.get(poll.decided_by)) if poll.decided_by else None,
+        voters=len(voters), invited=len(invited), names_missing=any(person not in members for person in named),
     )
 
 
-def people_in(state: PollState) -> set[str]:
-    """Everyone whose name the poll's message may show."""
-    people = {user_id for option in state.options for user_id in (*option.yes, *option.maybe, *option.no)}
-    if state.creator_id:
-        people.add(state.creator_id)
-    return people
+def unnamed_people(session: Session, team_id: str, poll_id: int) -> list[str]:
+    """Whom the poll's message would name but Convene does not know yet (to ask Slack about)."""
+    repo = PollRepository(session)
+    poll = repo.get(team_id, poll_id)
+    if poll is None:
+        return []
+    shown = poll_answers(anonymous=poll.anonymous, hidden_until_closed=poll.hide_votes, is_open=poll.is_open)
+    people = {person for person in (poll.creator_id, poll.decided_by) if person}
+    if shown.names:
+        people |= repo.voter_ids(poll_id)
+    known = MemberRepository(session).many(team_id, people)
+    return sorted(person for person in people if person not in known)
 
 
 def member_votes(session: Session, team_id: str, poll_id: int, user_id: str) -> dict[int, str]:
@@ -688,21 +720,33 @@ def export_poll_data(session: Session, team_id: str, user_id: str) -> PersonalDa
 
 
 def forget_poll_data(session: Session, team_id: str, user_id: str) -> int:
-    """Delete the member's votes; polls they created stay for the group but no longer name them.
+    """Delete the member's votes; polls they created, closed or decided stay for the group but no
+    longer name them.
 
-    The polls touched are marked changed, so their messages are re-rendered without the member
-    (`bot.jobs.polls.refresh_unrendered`).
+    Every poll whose message may show them is marked changed, so its message is re-rendered
+    without them (at once after forget-me, else by `bot.jobs.polls.refresh_unrendered`).
     """
     repo = PollRepository(session)
-    deleted, voted_in = repo.delete_votes_of(team_id, user_id)
-    created = repo.created_by(team_id, user_id)
-    for poll in created:
-        poll.creator_id = None
+    naming = repo.naming(team_id, user_id)
+    deleted, _voted_in = repo.delete_votes_of(team_id, user_id)
+    created = 0
+    for poll in naming:
+        created += poll.creator_id == user_id
+        if poll.creator_id == user_id:
+            poll.creator_id = None
         if poll.decided_by == user_id:
             poll.decided_by = None
         if poll.closed_by == user_id:
             poll.closed_by = None
     repo.forget_invitee(team_id, user_id)
     session.flush()
-    repo.touch(voted_in | {poll.id for poll in created})
-    return deleted + len(created)
+    repo.touch(poll.id for poll in naming)
+    return deleted + created
+
+
+def redraw_after_forgetting(session: Session, team_id: str, user_id: str) -> Redraw:
+    """Poll messages that may show the member, and the announcements that say they chose the date."""
+    naming = PollRepository(session).naming(team_id, user_id)
+    announcements = DispatchLedger(session).sent_under(
+        team_id, [f"poll-decision:{poll.id}:" for poll in naming if poll.decided_by == user_id])
+    return Redraw(polls={poll.id for poll in naming if poll.message_ts}, messages=announcements)

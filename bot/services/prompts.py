@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.services import issues
+from bot.services.attribution import Surface, attribute
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.issues import IssuePrefill
 from bot.services.members import is_coordinator, member_zone, present
@@ -847,15 +848,14 @@ def should_nudge(session: Session, delivery: PromptDelivery, *, now: datetime, h
 # ---- What coordinators read ---------------------------------------------------------------------
 
 
-def credit_label(answer: PromptAnswer, member: Member | None) -> str:
-    """How an answer's author is shown, as they chose. Anonymous answers never name anyone."""
-    if answer.credit == "anonymous":
-        return "Anonymous"
-    if answer.credit == "organisation":
-        return f"Someone at {answer.organisation}" if answer.organisation else "A member organisation"
-    # A quote is credited by full name where Slack has one; display names are often nicknames.
-    name = (member.real_name or member.label) if member is not None else "A member"
-    return f"{name} ({answer.organisation})" if answer.organisation else name
+def credit_label(answer: PromptAnswer, member: Member | None, *, surface: Surface = Surface.CHANNEL) -> str:
+    """How an answer's author is shown, as they chose (`bot.services.attribution`). Anonymous
+    answers never name anyone, to coordinators neither."""
+    shown = attribute(answer.credit, author_id=answer.user_id, author=member, organisation=answer.organisation,
+                      surface=surface)
+    if shown.credit.value == "named" and member is None:
+        return f"A member ({answer.organisation})" if answer.organisation else "A member"
+    return shown.label()
 
 
 @dataclass(frozen=True)
@@ -884,7 +884,8 @@ def _entries(session: Session, team_id: str, answers: Sequence[PromptAnswer]) ->
     members = MemberRepository(session).many(team_id, [a.user_id for a in answers if a.credit == "named"])
     return [
         AnswerEntry(
-            answer_id=a.id, prompt_id=a.prompt_id, text=a.text, credited_as=credit_label(a, members.get(a.user_id)),
+            answer_id=a.id, prompt_id=a.prompt_id, text=a.text,
+            credited_as=credit_label(a, members.get(a.user_id), surface=Surface.PRIVATE),
             credit=a.credit, shareable=a.shareable, answered_at=a.created_at, by_message=a.source_key != "modal",
         )
         for a in answers

@@ -17,10 +17,11 @@ from dateparser.date import DateDataParser
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.personal_data import PersonalData
+from bot.services.personal_data import PersonalData, Redraw
 from bot.text import QuoteError, split_args
 from storage.models import VolunteerCall, VolunteerResponse
 from storage.models.volunteering import MAX_PEOPLE_NEEDED, MAX_TASK_LENGTH
+from storage.repositories.ledger import DispatchLedger
 from storage.repositories.volunteering import VolunteerCallRepository, VolunteerResponseRepository
 
 EXAMPLE = '/volunteer "Draft the scope document" 2 by Fri 4 Dec'
@@ -388,9 +389,23 @@ def export_personal_data(session: Session, team_id: str, user_id: str) -> Person
 
 
 def forget_personal_data(session: Session, team_id: str, user_id: str) -> int:
-    """Delete the member's answers; calls they posted stay with the group without their name."""
-    return VolunteerResponseRepository(session).forget_member(team_id, user_id) \
-        + VolunteerCallRepository(session).forget_member(team_id, user_id)
+    """Delete the member's answers; calls they posted stay with the group without their name.
+
+    Every call that showed them changes version, so its message is redrawn without them.
+    """
+    calls = VolunteerCallRepository(session)
+    for call in calls.naming(team_id, user_id):
+        call.version += 1
+    return VolunteerResponseRepository(session).forget_member(team_id, user_id) + calls.forget_member(team_id, user_id)
+
+
+def redraw_after_forgetting(session: Session, team_id: str, user_id: str) -> Redraw:
+    """Calls whose message shows the member, and the thank-you replies that named them."""
+    naming = VolunteerCallRepository(session).naming(team_id, user_id)
+    helped = {response.call_id for response, _call in VolunteerResponseRepository(session).by_member(team_id, user_id)
+              if response.answer == "help"}
+    thanks = DispatchLedger(session).sent_under(team_id, [f"volunteer-closed:{call_id}:" for call_id in helped])
+    return Redraw(calls={call.id for call in naming if call.message_ts}, messages=thanks)
 
 
 def warm_up() -> None:

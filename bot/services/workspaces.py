@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.services import meeting_hours
+from bot.services import meeting_hours, privacy
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.meeting_hours import MeetingHours
 from bot.services.members import is_coordinator
@@ -130,6 +130,10 @@ def add_coordinator(session: Session, team_id: str, user_id: str, target_id: str
                     configured_coordinators: Iterable[str]) -> bool:
     """True when `target_id` became a coordinator, False when they already were one."""
     _require_coordinator(session, team_id, user_id, configured_coordinators, "add coordinators")
+    if privacy.is_forgotten(session, team_id, target_id):
+        # They asked Convene to forget them: it stores nothing of theirs until they come back.
+        raise InvalidInput(f"Convene doesn't know <@{target_id}> at the moment: ask them to use Convene "
+                           "(`/convene help` will do), then add them.")
     target = MemberRepository(session).get(team_id, target_id)
     if target is not None and (target.is_bot or target.deleted):
         raise InvalidInput("Coordinators have to be people with an active account.")

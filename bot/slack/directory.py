@@ -1,4 +1,9 @@
-"""Members as Slack describes them, cached in the database and refreshed when stale."""
+"""Members as Slack describes them, cached in the database and refreshed when stale.
+
+Someone who asked Convene to forget them is never stored again from here, whatever Slack lists:
+until they use Convene again they are handed out as a stand-in (not stored, deactivated, named
+"a former member"), so audiences leave them out and nothing re-creates their row.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
+from bot.services import privacy
+from bot.services.attribution import FORMER_MEMBER
 from storage.db import Database
 from storage.models import Member
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
@@ -37,6 +44,13 @@ def profile_from_slack(user: dict[str, Any]) -> dict[str, object]:
     }
 
 
+def forgotten_stand_in(team_id: str, user_id: str) -> Member:
+    """Who a forgotten member is to Convene until they come back: nobody it may message or name."""
+    return Member(team_id=team_id, user_id=user_id, name="", real_name="", display_name=FORMER_MEMBER.capitalize(),
+                  tz=None, is_admin=False, is_owner=False, is_bot=False, deleted=True, organisation=None,
+                  tz_override=None, refreshed_at=None)
+
+
 class MemberDirectory:
     """Looks members up in the cache first and asks Slack only for those unknown or stale."""
 
@@ -54,6 +68,8 @@ class MemberDirectory:
         now = self.clock()
         with self.db.unit_of_work() as session:
             WorkspaceRepository(session).get_or_create(team_id, now=now)
+            forgotten = privacy.forgotten_among(session, team_id, ids)
+            ids = [user_id for user_id in ids if user_id not in forgotten]
             known = MemberRepository(session).many(team_id, ids)
         stale = [
             user_id
@@ -76,6 +92,7 @@ class MemberDirectory:
                 repo = MemberRepository(session)
                 for user_id in missing:
                     found[user_id] = repo.upsert_from_slack(team_id, user_id, {"name": user_id}, now=now)
+        found.update({user_id: forgotten_stand_in(team_id, user_id) for user_id in forgotten})
         return found
 
     def refresh_all(self, team_id: str) -> int:
@@ -83,11 +100,14 @@ class MemberDirectory:
         count = 0
         for page in self.client.users_list(limit=200):
             now = self.clock()
+            users = page.get("members", [])
             with self.db.unit_of_work() as session:
                 repo = MemberRepository(session)
-                for user in page.get("members", []):
-                    repo.upsert_from_slack(team_id, user["id"], profile_from_slack(user), now=now)
-                    count += 1
+                forgotten = privacy.forgotten_among(session, team_id, [user["id"] for user in users])
+                for user in users:
+                    if user["id"] not in forgotten:
+                        repo.upsert_from_slack(team_id, user["id"], profile_from_slack(user), now=now)
+                        count += 1
         return count
 
     def _refresh_one(self, team_id: str, user_id: str) -> None:

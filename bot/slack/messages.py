@@ -90,14 +90,17 @@ class OnceSender:
         self.db = db
         self.clock = clock
 
-    def send(self, team_id: str, key: str, send: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    def send(self, team_id: str, key: str, send: Callable[[], dict[str, Any]], *,
+             recipient: str | None = None) -> dict[str, Any] | None:
         """Run `send` (which returns Slack's response) unless `key` was already claimed.
 
-        Returns Slack's response, or None when someone else has sent it. A Slack error marks the
-        dispatch failed, so that a later run may try again, and is raised to the caller.
+        `recipient` is the member a direct message goes to, so `/convene my-data` and
+        `/convene forget-me` find it. Returns Slack's response, or None when someone else has
+        sent it. A Slack error marks the dispatch failed, so that a later run may try again, and
+        is raised to the caller.
         """
         with self.db.unit_of_work() as session:
-            if not DispatchLedger(session).claim(team_id, key, now=self.clock()):
+            if not DispatchLedger(session).claim(team_id, key, now=self.clock(), user_id=recipient):
                 return None
         try:
             response = send()
@@ -115,12 +118,13 @@ class OnceSender:
             )
         return response
 
-    def post(self, team_id: str, key: str, *, channel: str, text: str, **kwargs: Any) -> dict[str, Any] | None:
-        """chat.postMessage once per key."""
+    def post(self, team_id: str, key: str, *, channel: str, text: str, recipient: str | None = None,
+             **kwargs: Any) -> dict[str, Any] | None:
+        """chat.postMessage once per key (`recipient`: the member, when `channel` is a DM with them)."""
         since = self.clock()
         return self.send(team_id, key, lambda: post_findable(
             self.client, channel=channel, text=text, event_type=DISPATCH_EVENT, payload={"key": key}, since=since,
-            **kwargs))
+            **kwargs), recipient=recipient)
 
     def dm(self, team_id: str, key: str, *, user_id: str, text: str, **kwargs: Any) -> dict[str, Any] | None:
         """A direct message to a member, once per key."""
@@ -131,4 +135,4 @@ class OnceSender:
             return post_findable(self.client, channel=channel, text=text, event_type=DISPATCH_EVENT,
                                  payload={"key": key}, since=since, **kwargs)
 
-        return self.send(team_id, key, send)
+        return self.send(team_id, key, send, recipient=user_id)

@@ -69,15 +69,15 @@ class PollMessages:
             return polls.load_state(session, team_id, poll_id)
 
     def fresh_state(self, team_id: str, poll_id: int) -> polls.PollState | None:
-        """The poll, after making sure every voter has a name to show."""
+        """The poll, after making sure everyone it names has a name to show."""
         state = self.state(team_id, poll_id)
-        if state is None:
-            return None
-        unnamed = [user_id for user_id in polls.people_in(state) if user_id not in state.names]
+        if state is None or not state.names_missing:
+            return state
+        with self.db.unit_of_work() as session:
+            unnamed = polls.unnamed_people(session, team_id, poll_id)
         if unnamed:
             self.directory.ensure_many(team_id, unnamed)
-            state = self.state(team_id, poll_id)
-        return state
+        return self.state(team_id, poll_id)
 
     def post(self, team_id: str, poll_id: int) -> str:
         """Post a new poll's message and remember where it is; returns its ts."""
@@ -146,10 +146,7 @@ class PollMessages:
         if state is None or meeting is None:
             return False
         permalink = self.permalink(state.channel_id, state.message_ts)
-        chooser = state.names.get(state.decided_by) if state.decided_by else None
-        if state.decided_by and chooser is None:
-            chooser = self.directory.ensure(team_id, state.decided_by).label
-        text, blocks = views.decision_message(state, chooser, permalink)
+        text, blocks = views.decision_message(state, state.chooser_name, permalink)
         key = f"poll-decision:{poll_id}:{meeting.sequence}"
         self.sender.post(team_id, key, channel=state.channel_id, text=text, blocks=blocks)
         content = poll_calendar.meeting_ics(

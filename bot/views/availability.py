@@ -277,7 +277,7 @@ def team_week_blocks(week: TeamWeek, *, image_note: str | None) -> list[Block]:
         blocks.append(context(image_note))
     blocks.append(divider())
     if week.away:
-        lines = [f"<@{a.user_id}> {describe_range(a)}" for a in week.away]
+        lines = [f"{escape(a.name)} {describe_range(a)}" for a in week.away]
         shown = "\n".join(lines[:40]) + (f"\n…and {len(lines) - 40} more" if len(lines) > 40 else "")
         blocks.append(section(f"*Away in the next four weeks* (to {describe_range(DateRange(week.away_until, week.away_until))})\n{shown}"))
     else:
@@ -297,7 +297,7 @@ def team_week_comment(week: TeamWeek) -> str:
     """The message that comes with the heat map image: the summary, who is away, hours offered."""
     lines = [escape(team_week_text(week))]
     if week.away:
-        shown = [f"<@{a.user_id}> {describe_range(a)}" for a in week.away[:20]]
+        shown = [f"{escape(a.name)} {describe_range(a)}" for a in week.away[:20]]
         more = f" …and {len(week.away) - 20} more" if len(week.away) > 20 else ""
         lines.append("Away in the next four weeks: " + "; ".join(shown) + more)
     else:

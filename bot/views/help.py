@@ -56,7 +56,8 @@ COMMANDS: dict[str, CommandHelp] = {
                   "/convene coordinators add @sam"),
             Usage("/convene coordinators remove @someone", "take coordinator rights away"),
             Usage("/convene my-data", "get a direct message with everything Convene stores about you"),
-            Usage("/convene forget-me", "delete what Convene stores about you (after you confirm)"),
+            Usage("/convene forget-me", "delete what Convene stores about you (after you confirm); issues you "
+                  "raised stay, credited as anonymous, and Convene leaves you out until you use it again"),
         ),
     ),
     "/meet": CommandHelp(

@@ -20,3 +20,14 @@ def home_view(ctx: HomeContext, sections: list[list[Block]]) -> dict[str, Any]:
     if ctx.is_coordinator:
         blocks.append(context("You are a coordinator: `/convene settings` changes the group's channel and time zone."))
     return {"type": "home", "blocks": fit_blocks(blocks, MAX_VIEW_BLOCKS)}
+
+
+FORGOTTEN = (
+    "Convene has forgotten you: it keeps nothing about you and leaves you out of prompts, reminders "
+    "and polls. Use any Convene command (`/convene help`, say) and it will know you again."
+)
+
+
+def forgotten_home_view() -> dict[str, Any]:
+    """The App Home of someone who asked Convene to forget them (it shows nothing of anyone)."""
+    return {"type": "home", "blocks": [header("Convene"), section(FORGOTTEN)]}

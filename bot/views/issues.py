@@ -14,12 +14,11 @@ from bot.services.issues import (
     STARTER_THEMES,
     TITLE_MAX,
     Credit,
+    FormView,
     IssueDetails,
-    IssuePrefill,
     IssueSummary,
     ListQuery,
     Page,
-    Source,
     label_of,
 )
 from bot.text import escape, truncate
@@ -63,11 +62,14 @@ SIMILAR_BLOCK_PREFIX = "issue_similar_"
 CARD_DETAIL_LIMIT = 600
 MAX_SELECT_OPTIONS = 100
 
+# README's "Privacy" section says the same.
 CREDIT_WORDS = {
     Credit.NAMED: ("Name me", "Your name is shown with the issue"),
-    Credit.ORGANISATION: ("My organisation only", "Only your organisation's name is shown"),
-    Credit.ANONYMOUS: ("Anonymous", "Nobody is told it was you"),
+    Credit.ORGANISATION: ("My organisation only", "Your organisation is shown, never your name"),
+    Credit.ANONYMOUS: ("Anonymous", "Nobody in Slack can tell it was you, coordinators included"),
 }
+CREDIT_HINT = ("Only you see your own issues as yours. Whoever hosts Convene's database can read who raised what; "
+               "after /convene forget-me your issues stay in the register as anonymous.")
 
 
 def _tags_text(tags: Sequence[str]) -> str:
@@ -145,45 +147,19 @@ def card_message(summary: IssueSummary) -> tuple[str, list[Block]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def encode_metadata(prefill: IssuePrefill, *, similar_shown: bool) -> str:
-    data: dict[str, Any] = {}
-    if prefill.origin:
-        data["o"] = prefill.origin
-    if prefill.author_id:
-        data["a"] = prefill.author_id
-    if prefill.credit is not None and prefill.author_id:
-        data["c"] = prefill.credit.value
-    if prefill.source:
-        data["s"] = [prefill.source.channel_id, prefill.source.ts, prefill.source.permalink]
-    if prefill.issue_id:
-        data["e"] = prefill.issue_id
-    if prefill.response_url:
-        data["r"] = prefill.response_url
-    if prefill.extra:
-        data["x"] = prefill.extra
+def encode_metadata(form: FormView, *, similar_shown: bool) -> str:
+    """The form's private metadata: which form it is (kept on the server), nothing about anyone."""
+    data: dict[str, Any] = {"f": form.token}
     if similar_shown:
         data["shown"] = 1
-    encoded = _value(data)
-    if len(encoded) > 3000:
-        raise ValueError("The issue form's private metadata is over Slack's 3,000 characters")
-    return encoded
+    return _value(data)
 
 
-def decode_metadata(raw: str) -> tuple[IssuePrefill, bool]:
-    """The prefill's routing fields back from a submitted form, and whether similar issues were shown."""
+def decode_metadata(raw: str) -> tuple[str, bool]:
+    """The form's token and whether similar issues were shown; a hint, checked against the server."""
     data = read_value(raw)
-    source = data.get("s")
-    credit = data.get("c")
-    prefill = IssuePrefill(
-        origin=data.get("o"),
-        author_id=data.get("a"),
-        credit=Credit(credit) if credit in {c.value for c in Credit} else None,
-        source=Source(source[0], source[1], source[2]) if isinstance(source, list) and len(source) == 3 else None,
-        issue_id=data.get("e"),
-        response_url=data.get("r"),
-        extra=data.get("x") or {},
-    )
-    return prefill, bool(data.get("shown"))
+    token = data.get("f")
+    return (token if isinstance(token, str) else ""), bool(data.get("shown"))
 
 
 def _tag_option(tag: str) -> dict[str, Any]:
@@ -191,9 +167,8 @@ def _tag_option(tag: str) -> dict[str, Any]:
 
 
 def issue_modal(
-    prefill: IssuePrefill,
+    form: FormView,
     *,
-    user_id: str,
     used_tags: Sequence[str],
     similar: Sequence[IssueSummary] = (),
     similar_shown: bool = False,
@@ -205,30 +180,32 @@ def issue_modal(
     extra_room = MAX_SELECT_OPTIONS - len(theme_tags)
     candidates = [tag for tag in used_tags if tag not in theme_tags and tag not in commissioner_tags]
     # The issue's own tags first, so they show as chosen however many tags the group uses.
-    used = sorted(candidates, key=lambda tag: tag not in prefill.tags)[:extra_room]
+    used = sorted(candidates, key=lambda tag: tag not in form.tags)[:extra_room]
     offered = set(theme_tags) | set(used)
-    chosen_themes = [tag for tag in prefill.tags if tag in offered]
-    chosen_commissioners = [tag for tag in prefill.tags if tag in commissioner_tags]
-    other_tags = [tag for tag in prefill.tags if tag not in offered and tag not in commissioner_tags]
+    chosen_themes = [tag for tag in form.tags if tag in offered]
+    chosen_commissioners = [tag for tag in form.tags if tag in commissioner_tags]
+    other_tags = [tag for tag in form.tags if tag not in offered and tag not in commissioner_tags]
 
     blocks: list[Block] = []
-    if prefill.source and prefill.author_id and prefill.author_id != user_id:
-        blocks.append(context(f"From a message by <@{prefill.author_id}> in <#{prefill.source.channel_id}>."))
-    elif prefill.source:
-        blocks.append(context(f"From your message in <#{prefill.source.channel_id}>."))
+    if form.source_channel_id and form.message_author:
+        blocks.append(context(f"From a message by <@{form.message_author}> in <#{form.source_channel_id}>."))
+    elif form.source_channel_id and form.own_message:
+        blocks.append(context(f"From your message in <#{form.source_channel_id}>."))
+    elif form.source_channel_id:
+        blocks.append(context(f"From a message in <#{form.source_channel_id}>."))
 
     title_input: dict[str, Any] = {"type": "plain_text_input", "action_id": TITLE_INPUT, "max_length": TITLE_MAX,
                                    "placeholder": plain("e.g. Lead providers pass on risk but not the money", limit=150)}
-    if prefill.title:
-        title_input["initial_value"] = truncate(prefill.title, TITLE_MAX)
+    if form.title:
+        title_input["initial_value"] = truncate(form.title, TITLE_MAX)
     blocks.append(input_block("What is the issue?", title_input, block_id=TITLE_BLOCK,
                               hint="One line the group will recognise."))
 
     detail_input: dict[str, Any] = {"type": "plain_text_input", "action_id": DETAIL_INPUT, "multiline": True,
                                     "max_length": DETAIL_MAX,
                                     "placeholder": plain("What happened, who it affects, what would help", limit=150)}
-    if prefill.detail:
-        detail_input["initial_value"] = truncate(prefill.detail, DETAIL_MAX)
+    if form.detail:
+        detail_input["initial_value"] = truncate(form.detail, DETAIL_MAX)
     blocks.append(input_block("Detail", detail_input, block_id=DETAIL_BLOCK, optional=True))
 
     groups = [{"label": plain("Themes", limit=75), "options": [_tag_option(tag) for tag in theme_tags]}]
@@ -254,39 +231,41 @@ def issue_modal(
     blocks.append(input_block("Other tags", new_tags_input, block_id=NEW_TAGS_BLOCK, optional=True,
                               hint="Words starting with #, e.g. #housing #rural."))
 
-    someone_else = prefill.author_id is not None and prefill.author_id != user_id
-    if someone_else and prefill.credit is None:
-        blocks.append(context(f"<@{prefill.author_id}> wrote this. Convene will ask them how they want to be "
+    if form.message_author:
+        blocks.append(context(f"<@{form.message_author}> wrote this. Convene will ask them how they want to be "
                               "credited; until they answer, the issue won't name them."))
-    elif someone_else:
-        blocks.append(context(f"Credited as <@{prefill.author_id}> chose: {CREDIT_WORDS[prefill.credit][0].lower()}."))
+    elif form.credited_as is not None:
+        blocks.append(context(f"Credited as its author chose: {escape(form.credited_as.label())}."))
+    elif not form.chooses_credit:
+        blocks.append(context("Its author will not be named."))
     else:
         credit_options = [option(words[0], credit.value, description=words[1]) for credit, words in CREDIT_WORDS.items()]
-        current = prefill.credit if prefill.credit in CREDIT_WORDS else Credit.NAMED
+        current = form.credit if form.credit in CREDIT_WORDS else Credit.NAMED
         blocks.append(input_block("How should you be credited?", {
             "type": "radio_buttons", "action_id": CREDIT_INPUT, "options": credit_options,
             "initial_option": next(o for o in credit_options if o["value"] == current.value),
-        }, block_id=CREDIT_BLOCK))
+        }, block_id=CREDIT_BLOCK, hint=CREDIT_HINT))
         organisation_input: dict[str, Any] = {"type": "plain_text_input", "action_id": ORGANISATION_INPUT,
                                               "max_length": ORGANISATION_MAX,
                                               "placeholder": plain("e.g. Riverside Community Trust", limit=150)}
-        if prefill.organisation:
-            organisation_input["initial_value"] = truncate(prefill.organisation, ORGANISATION_MAX)
+        if form.organisation:
+            organisation_input["initial_value"] = truncate(form.organisation, ORGANISATION_MAX)
         blocks.append(input_block("Your organisation", organisation_input, block_id=ORGANISATION_BLOCK,
-                                  optional=True, hint="Shown with your name, or alone if you choose organisation only."))
+                                  optional=True, hint="Shown with your name, or alone if you choose organisation "
+                                                      "only; never with an anonymous issue."))
 
     if similar:
         blocks.append(divider())
         blocks.extend(similar_blocks(similar, voted=voted or set()))
 
-    if prefill.issue_id:
+    if form.editing:
         title, submit = "Edit issue", "Save"
     elif similar_shown and similar:
         title, submit = "Add an issue", "Add it anyway"
     else:
-        title, submit = ("Log as an issue" if prefill.source else "Add an issue"), "Add issue"
+        title, submit = ("Log as an issue" if form.source_channel_id else "Add an issue"), "Add issue"
     return modal(title, blocks, callback_id=MODAL_CALLBACK, submit=submit,
-                 private_metadata=encode_metadata(prefill, similar_shown=similar_shown or bool(similar)))
+                 private_metadata=encode_metadata(form, similar_shown=similar_shown or bool(similar)))
 
 
 def similar_blocks(similar: Sequence[IssueSummary], *, voted: set[int]) -> list[Block]:
@@ -428,7 +407,7 @@ def show_blocks(found: IssueDetails) -> list[Block]:
     if item.source_permalink:
         facts.append(f"<{item.source_permalink}|the original message>")
     blocks.append(context(" · ".join(facts)))
-    if found.viewer_is_author and item.attribution.credit != Credit.NAMED:
+    if item.attribution.yours and not item.attribution.named:
         blocks.append(context("You raised this; only you can see that here."))
     if item.tags:
         blocks.append(context("Tags: " + _tags_text(item.tags)))
@@ -521,6 +500,6 @@ def export_comment(count: int, *, full: bool) -> str:
     said = f"The register of commissioning issues: {count} issue{'s' if count != 1 else ''}. "
     said += "The CSV has one row per issue; the Markdown evidence pack groups them by tag with their +1s."
     if full:
-        said += (" This is the coordinators' copy: the CSV says who raised anonymous issues, "
-                 "so please keep it to yourself. The evidence pack credits everyone as they chose.")
+        said += (" This is the coordinators' copy: the CSV also says how each author chose to be credited and "
+                 "who logged issues for others. Like every copy, it never says who raised an anonymous issue.")
     return said

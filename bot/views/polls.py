@@ -122,8 +122,8 @@ def deadline_text(deadline: datetime, zone: ZoneInfo) -> str:
 # Pieces ------------------------------------------------------------------------------------------
 
 
-def _names(state: PollState, user_ids: Sequence[str], budget: int) -> str:
-    names = [escape(state.name(user_id)) for user_id in user_ids]
+def _names(people: Sequence[str], budget: int) -> str:
+    names = [escape(name) for name in people]
     shown: list[str] = []
     used = 0
     for name in names:
@@ -136,22 +136,22 @@ def _names(state: PollState, user_ids: Sequence[str], budget: int) -> str:
 
 
 def _counts(state: PollState, opt: OptionTally) -> str:
-    parts = [f"{EMOJI['yes']} {len(opt.yes)}"]
+    parts = [f"{EMOJI['yes']} {opt.yes}"]
     if state.allow_if_need_be:
-        parts.append(f"{EMOJI['maybe']} {len(opt.maybe)}")
-    parts.append(f"{EMOJI['no']} {len(opt.no)}")
-    if opt.organisations:
-        noun = "organisation" if len(opt.organisations) == 1 else "organisations"
-        parts.append(f":office: {len(opt.organisations)} {noun}")
+        parts.append(f"{EMOJI['maybe']} {opt.maybe}")
+    parts.append(f"{EMOJI['no']} {opt.no}")
+    if opt.organisation_count:
+        noun = "organisation" if opt.organisation_count == 1 else "organisations"
+        parts.append(f":office: {opt.organisation_count} {noun}")
     return "  ·  ".join(parts)
 
 
 def _tally_words(state: PollState, opt: OptionTally) -> str:
-    words = f"{len(opt.yes)} yes"
+    words = f"{opt.yes} yes"
     if state.allow_if_need_be:
-        words += f", {len(opt.maybe)} if need be"
-    if opt.organisations:
-        words += f", {len(opt.organisations)} organisation{'s' if len(opt.organisations) != 1 else ''}"
+        words += f", {opt.maybe} if need be"
+    if opt.organisation_count:
+        words += f", {opt.organisation_count} organisation{'s' if opt.organisation_count != 1 else ''}"
     return words
 
 
@@ -163,7 +163,7 @@ def answered(voters: int, invited: int, *, verb: str = "answered") -> str:
 
 
 def _status_line(state: PollState) -> str:
-    parts = [f"Poll by {escape(state.name(state.creator_id))}" if state.creator_id else "Poll"]
+    parts = [f"Poll by {escape(state.creator_name)}" if state.creator_name else "Poll"]
     if state.is_open:
         parts.append(f"closes {deadline_text(state.deadline, state.zone)}" if state.deadline else "open until closed")
         parts.append(answered(state.voters, state.invited))
@@ -206,10 +206,10 @@ def _option_text(state: PollState, opt: OptionTally, *, best_id: int | None, nam
     if state.counts_visible:
         lines.append(_counts(state, opt))
     if state.names_visible:
-        if opt.yes:
-            lines.append(f"_Yes:_ {_names(state, opt.yes, names_budget)}")
-        if opt.maybe:
-            lines.append(f"_If need be:_ {_names(state, opt.maybe, names_budget)}")
+        if opt.yes_names:
+            lines.append(f"_Yes:_ {_names(opt.yes_names, names_budget)}")
+        if opt.maybe_names:
+            lines.append(f"_If need be:_ {_names(opt.maybe_names, names_budget)}")
     return "\n".join(lines)
 
 
@@ -292,7 +292,8 @@ def create_modal(*, channel_id: str | None, zone_name: str, title: str | None = 
         {"text": plain("Allow “If need be”"), "value": SETTING_IF_NEED_BE,
          "description": plain("A third answer for times people could make at a push")},
         {"text": plain("Hide answers until the poll closes"), "value": SETTING_HIDE_VOTES},
-        {"text": plain("Anonymous: never show who answered what"), "value": SETTING_ANONYMOUS},
+        {"text": plain("Anonymous: nobody sees who answered what"), "value": SETTING_ANONYMOUS,
+         "description": plain("Counts only: not who, nor which organisations, for coordinators too")},
     ]
     title_input: dict[str, Any] = {"type": "plain_text_input", "action_id": TITLE_FIELD, "max_length": MAX_TITLE,
                                    "placeholder": plain("First meeting", limit=150)}
@@ -391,13 +392,16 @@ def results_modal(state: PollState) -> dict[str, Any]:
         for choice in ("yes", "maybe", "no"):
             if choice == "maybe" and not state.allow_if_need_be:
                 continue
-            voters = getattr(opt, choice)
-            line = f"{EMOJI[choice]} *{CHOICE_LABELS[choice]}* ({len(voters)})"
+            voters = opt.names(choice)
+            line = f"{EMOJI[choice]} *{CHOICE_LABELS[choice]}* ({opt.count(choice)})"
             if state.names_visible and voters:
-                line += ": " + _names(state, voters, MAX_SECTION_TEXT // 4)
+                line += ": " + _names(voters, MAX_SECTION_TEXT // 4)
             lines.append(line)
-        if opt.organisations:
+        if state.answers.organisations and opt.organisations:
             lines.append(":office: " + escape(", ".join(opt.organisations)))
+        elif opt.organisation_count:
+            noun = "organisation" if opt.organisation_count == 1 else "organisations"
+            lines.append(f":office: {opt.organisation_count} {noun}")
         blocks.append(section("\n".join(lines)))
     blocks.append(context(f"{answered(state.voters, state.invited, verb='asked have answered')}."))
     return modal("Results", blocks, callback_id=RESULTS_MODAL, close="Done")

@@ -298,12 +298,17 @@ def resumed_text(was_paused: bool) -> str:
 # ---- The Answer modal -----------------------------------------------------------------------------
 
 
+# README's "Privacy" section says the same.
+CREDIT_HINT = ("Only you see your answers as yours. Whoever hosts Convene's database can read who wrote what; "
+               "/convene forget-me deletes your answers.")
+
+
 def _credit_option(credit: str, organisation: str | None) -> dict[str, Any]:
     descriptions = {
         "named": "Your name is shown with your answer.",
-        "organisation": (f"Shown as someone at {organisation}." if organisation
+        "organisation": (truncate(f"Shown as someone at {organisation}, never your name.", 75) if organisation
                          else "Shown as a member organisation (set yours with /availability)."),
-        "anonymous": "Nobody in Slack sees that it was you.",
+        "anonymous": "Nobody in Slack can tell it was you, coordinators included.",
     }
     return option(CREDIT_LABELS[credit], credit, description=descriptions[credit])
 
@@ -337,7 +342,7 @@ def answer_modal(form: AnswerForm) -> dict[str, Any]:
             "action_id": CREDIT_ACTION,
             "options": credit_options,
             "initial_option": _credit_option(form.credit, form.organisation),
-        }, block_id=CREDIT_BLOCK),
+        }, block_id=CREDIT_BLOCK, hint=CREDIT_HINT),
         input_block("The digest", share, block_id=SHARE_BLOCK, optional=True),
     ]
     return modal("Answer", blocks, callback_id=ANSWER_MODAL, submit="Save answer",

@@ -15,6 +15,7 @@ from bot.services import digest as digests
 from bot.services import meeting_hours, personal_data, prompts, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator
+from bot.slack.forgetting import redraw_after_forgetting
 from bot.slack.messages import open_dm
 from bot.text import channel_id_from, subcommand, user_id_from
 from bot.views import help as help_view
@@ -168,14 +169,16 @@ class ConveneHandlers:
         team_id, user_id = command["team_id"], command["user_id"]
         with self.rt.db.unit_of_work() as session:
             sections = personal_data.collect(session, team_id, user_id, areas.PERSONAL_DATA_EXPORTERS)
+            rows = personal_data.stored_rows(session, team_id, user_id)
         exported_at = self.rt.clock().isoformat(timespec="seconds")
-        content = personal_data.as_json(sections, team_id=team_id, user_id=user_id, exported_at=exported_at)
+        content = personal_data.as_json(sections, team_id=team_id, user_id=user_id, exported_at=exported_at,
+                                        rows=rows)
         client.files_upload_v2(
             channel=open_dm(client, user_id),
             content=content,
             filename="convene-my-data.json",
             title="Everything Convene stores about you",
-            initial_comment=personal_view.my_data_summary(sections),
+            initial_comment=personal_view.my_data_summary(sections, rows),
         )
         ephemeral(respond, "I have sent you a direct message with everything Convene stores about you.")
 
@@ -187,9 +190,12 @@ class ConveneHandlers:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "forgetting a member"):
             with self.rt.db.unit_of_work() as session:
-                touched = personal_data.forget(session, team_id, user_id, areas.PERSONAL_DATA_FORGETTERS)
-            logger.info("Forgot member %s in %s: %s", user_id, team_id, touched)
-            respond(text=personal_view.forgotten_text(touched), replace_original=True)
+                forgotten = personal_data.forget(session, team_id, user_id, areas.PERSONAL_DATA_FORGETTERS,
+                                                 redraw=areas.REDRAWN_AFTER_FORGETTING, now=self.rt.clock())
+            # Logs never carry a forgotten member's ID.
+            logger.info("Forgot a member of %s: %d rows", team_id, forgotten.total)
+            respond(text=personal_view.forgotten_text(forgotten.rows), replace_original=True)
+            redraw_after_forgetting(self.rt, team_id, user_id, forgotten)
 
     # The settings modal
     def open_settings(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

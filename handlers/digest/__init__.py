@@ -13,13 +13,13 @@ from bot.jobs import digest as digest_jobs
 from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services.digest import CATCH_UP_GRACE, DigestContext, Schedule
-from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.errors import InvalidInput
 from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
 from bot.views.blocks import context, fit_blocks
 from bot.views import help as help_view
-from handlers.common import acting_coordinator, ephemeral, telling
+from handlers.common import ephemeral, telling
 from storage.repositories.digest import DigestRepository
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,12 @@ class DigestHandlers:
         ack()
         team_id, user_id = command["team_id"], command["user_id"]
         with telling(respond, f"/digest {sub.name}"):
-            if sub.name not in ("", "status") and not acting_coordinator(self.rt, team_id, user_id):
-                raise NotAllowed("The digest is looked after by coordinators. `/convene coordinators list` shows who they are.")
+            if sub.name not in ("", "status"):
+                self.rt.directory.ensure(team_id, user_id)  # fresh admin flags
+                with self.rt.db.unit_of_work() as session:
+                    digests.require_coordinator(session, team_id, user_id,
+                                                configured=self.rt.settings.convene_coordinators,
+                                                doing=f"use /digest {sub.name}")
             route(team_id, user_id, sub.rest, respond)
 
     def _schedule_now(self, team_id: str) -> Schedule:

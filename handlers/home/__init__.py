@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 from bot import areas
 from bot.home import HomeContext, home_sections
 from bot.runtime import Runtime
+from bot.services import privacy
 from bot.services.members import is_coordinator, member_zone, workspace_zone
-from bot.views.home import home_view
+from bot.views.home import forgotten_home_view, home_view
 from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,12 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def publish(runtime: Runtime, client: WebClient, team_id: str, user_id: str) -> None:
-    """Render and publish one member's App Home."""
+    """Render and publish one member's App Home (an empty one for someone Convene has forgotten)."""
+    with runtime.db.unit_of_work() as session:
+        forgotten = privacy.is_forgotten(session, team_id, user_id)
+    if forgotten:
+        client.views_publish(user_id=user_id, view=forgotten_home_view())
+        return
     member = runtime.directory.ensure(team_id, user_id)
     with runtime.db.unit_of_work() as session:
         workspace = WorkspaceRepository(session).get(team_id)

@@ -16,7 +16,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.runtime import Runtime
 from bot.services import issues, issues_export
 from bot.services.errors import InvalidInput, UserFacingError
-from bot.services.issues import Credit, IssueDraft, IssuePrefill, Source
+from bot.services.issues import IssueDraft, IssuePrefill, Source
 from bot.services.members import member_zone, workspace_zone
 from bot.slack import issue_cards
 from bot.slack.messages import open_dm
@@ -52,20 +52,18 @@ def open_issue_form(runtime: Runtime, client: WebClient, *, trigger_id: str, tea
                     prefill: IssuePrefill) -> None:
     """Open the issue form, prefilled; other areas turn their things into issues with this.
 
-    Set `prefill.origin` to find the issue afterwards (`bot.services.issues.created_from`).
+    Set `prefill.origin` to find the issue afterwards (`bot.services.issues.created_from`). What
+    the prefill says about who is credited stays on the server; the form only carries a token.
     """
-    filler_is_author = prefill.author_id in (None, user_id)
     with runtime.db.unit_of_work() as session:
+        form = issues.start_form(session, team_id, user_id, prefill, now=runtime.clock())
         used = issues.tag_suggestions(session, team_id)
-        if prefill.organisation is None and filler_is_author:
-            prefill = replace(prefill, organisation=issues.organisation_of(session, team_id, user_id))
         similar = []
         if prefill.title and prefill.issue_id is None:
             similar = issues.similar(session, team_id, prefill.title, tags=prefill.tags, viewer=user_id)
         voted = {item.id for item in similar if item.voted}
-    form = issue_views.issue_modal(prefill, user_id=user_id, used_tags=used, similar=similar,
-                                   similar_shown=bool(similar), voted=voted)
-    client.views_open(trigger_id=trigger_id, view=form)
+    view = issue_views.issue_modal(form, used_tags=used, similar=similar, similar_shown=bool(similar), voted=voted)
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 class IssueHandlers:
@@ -274,62 +272,61 @@ class IssueHandlers:
 
     # The form
     def submit_form(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        form = view
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        prefill, similar_shown = _decode(form)
-        draft, errors = issues.draft_from_form(**_form_answers(form, prefill, user_id))
+        token, similar_shown = issue_views.decode_metadata(view.get("private_metadata") or "")
+        answers = _form_answers(view)
+        try:
+            with self.rt.db.unit_of_work() as session:
+                row = issues.form_for(session, team_id, user_id, token, now=self.rt.clock())
+        except UserFacingError as error:
+            ack(response_action="errors", errors={issue_views.TITLE_BLOCK: error.message})
+            return
+        draft, errors = issues.draft_from_answers(row, user_id, answers)
         if draft is None:
             ack(response_action="errors", errors={_FIELD_BLOCKS[name]: message for name, message in errors.items()})
             return
-        if prefill.issue_id is None:
+        if row.issue_id is None:
             with self.rt.db.unit_of_work() as session:
-                existing = issues.created_from(session, team_id, prefill.origin) if prefill.origin else None
+                existing = issues.created_from(session, team_id, row.origin) if row.origin else None
                 similar = [] if similar_shown or existing else issues.similar(
                     session, team_id, draft.title, tags=draft.tags, viewer=user_id)
-                used = issues.tag_suggestions(session, team_id) if similar else []
+                shown = None
+                if similar:
+                    shown = issues.form_view(session, row, user_id, title=draft.title, detail=draft.detail,
+                                             tags=draft.tags, credit=draft.credit, organisation=draft.organisation)
+                    used = issues.tag_suggestions(session, team_id)
             if existing is not None:
                 ack(response_action="errors", errors={issue_views.TITLE_BLOCK: (
                     f"This is already issue #{existing.number}. Close this form and +1 it instead.")})
                 return
-            if similar:
-                shown = replace(prefill, title=draft.title, detail=draft.detail, tags=draft.tags,
-                                credit=draft.credit if prefill.author_id in (None, user_id) else prefill.credit,
-                                organisation=draft.organisation)
+            if shown is not None:
                 ack(response_action="update", view=issue_views.issue_modal(
-                    shown, user_id=user_id, used_tags=used, similar=similar, similar_shown=True,
+                    shown, used_tags=used, similar=similar, similar_shown=True,
                     voted={item.id for item in similar if item.voted}))
                 return
         ack()
-        tell = self._teller(user_id, prefill.response_url, client)
+        tell = self._teller(user_id, row.response_url, client)
         with telling(tell, "saving an issue from the form"):
-            if prefill.issue_id is not None:
-                self._save_edit(team_id, user_id, prefill.issue_id, draft, tell)
-            else:
-                self._save_new(team_id, user_id, prefill, draft, client, tell)
+            self._save(team_id, user_id, token, draft, client, tell)
 
-    def _save_new(self, team_id: str, user_id: str, prefill: IssuePrefill, draft: IssueDraft, client: WebClient,
-                  tell: Callable[[str], None]) -> None:
-        author_id = prefill.author_id or user_id
-        source = prefill.source
-        if source is not None and source.permalink is None:
-            source = Source(source.channel_id, source.ts, _permalink(client, source))
-        if author_id != user_id:
-            draft = replace(draft, credit=prefill.credit or Credit.PENDING)
+    def _save(self, team_id: str, user_id: str, token: str, draft: IssueDraft, client: WebClient,
+              tell: Callable[[str], None]) -> None:
+        with self.rt.db.unit_of_work() as session:
+            row = issues.form_for(session, team_id, user_id, token, now=self.rt.clock())
+            source = Source(row.source_channel_id, row.source_ts) if row.source_channel_id and row.source_ts else None
+            known_link = row.source_permalink
+            people = [person for person in (row.author_id, user_id) if person]
+        permalink = _permalink(client, source) if source is not None and not known_link else None
         # Their names are shown on the card (if they chose so), so know them first.
-        self.rt.directory.ensure_many(team_id, list(dict.fromkeys([author_id, user_id])))
+        self.rt.directory.ensure_many(team_id, list(dict.fromkeys(people)))
         with self.rt.db.unit_of_work() as session:
-            issue = issues.create_issue(session, team_id, draft, author_id=author_id, logged_by=user_id,
-                                        now=self.rt.clock(), source=source, origin=prefill.origin)
-            issue_id = issue.id
-        self._announce_new(team_id, issue_id, tell)
-
-    def _save_edit(self, team_id: str, user_id: str, issue_id: int, draft: IssueDraft,
-                   tell: Callable[[str], None]) -> None:
-        with self.rt.db.unit_of_work() as session:
-            issue = issues.edit(session, team_id, issue_id, draft, actor_id=user_id, now=self.rt.clock())
-            number = issue.number
-        issue_cards.update_card(self.rt, team_id, issue_id)
-        tell(f":white_check_mark: Saved your changes to issue #{number}.")
+            row = issues.form_for(session, team_id, user_id, token, now=self.rt.clock())
+            saved = issues.save_form(session, team_id, user_id, row, draft, now=self.rt.clock(), permalink=permalink)
+        if saved.new:
+            self._announce_new(team_id, saved.issue_id, tell)
+        else:
+            issue_cards.update_card(self.rt, team_id, saved.issue_id)
+            tell(f":white_check_mark: Saved your changes to issue #{saved.number}.")
 
     def _teller(self, user_id: str, response_url: str | None, client: WebClient) -> Callable[[str], None]:
         """Where to tell someone how their form went: where they opened it, else a DM."""
@@ -472,12 +469,8 @@ _FIELD_BLOCKS = {
 }
 
 
-def _decode(form: dict[str, Any]) -> tuple[IssuePrefill, bool]:
-    return issue_views.decode_metadata(form.get("private_metadata") or "")
-
-
-def _form_answers(form: dict[str, Any], prefill: IssuePrefill, user_id: str) -> dict[str, Any]:
-    """The form's state as `draft_from_form` keyword arguments."""
+def _form_answers(form: dict[str, Any]) -> issues.FormAnswers:
+    """What the form's state says was typed and picked."""
     values = (form.get("state") or {}).get("values") or {}
 
     def state(block: str, action: str) -> dict[str, Any]:
@@ -486,23 +479,14 @@ def _form_answers(form: dict[str, Any], prefill: IssuePrefill, user_id: str) -> 
     chosen = [o["value"] for o in state(issue_views.THEMES_BLOCK, issue_views.THEMES_INPUT).get("selected_options") or []]
     chosen += [o["value"] for o in state(issue_views.COMMISSIONER_BLOCK, issue_views.COMMISSIONER_INPUT).get("selected_options") or []]
     credit_option = state(issue_views.CREDIT_BLOCK, issue_views.CREDIT_INPUT).get("selected_option") or {}
-    credit_value = credit_option.get("value")
-    if prefill.author_id not in (None, user_id):
-        credit = prefill.credit or Credit.PENDING
-    elif credit_value in {c.value for c in issues.CREDIT_CHOICES}:
-        credit = Credit(credit_value)
-    else:
-        # The person editing an issue someone else is credited for keeps that credit as it is.
-        credit = prefill.credit or Credit.NAMED
-    return {
-        "title": state(issue_views.TITLE_BLOCK, issue_views.TITLE_INPUT).get("value") or "",
-        "detail": state(issue_views.DETAIL_BLOCK, issue_views.DETAIL_INPUT).get("value") or "",
-        "chosen_tags": chosen,
-        "other_tags": state(issue_views.NEW_TAGS_BLOCK, issue_views.NEW_TAGS_INPUT).get("value") or "",
-        "credit": credit,
-        "organisation": state(issue_views.ORGANISATION_BLOCK, issue_views.ORGANISATION_INPUT).get("value")
-        or (prefill.organisation if prefill.author_id not in (None, user_id) else None),
-    }
+    return issues.FormAnswers(
+        title=state(issue_views.TITLE_BLOCK, issue_views.TITLE_INPUT).get("value") or "",
+        detail=state(issue_views.DETAIL_BLOCK, issue_views.DETAIL_INPUT).get("value") or "",
+        chosen_tags=tuple(chosen),
+        other_tags=state(issue_views.NEW_TAGS_BLOCK, issue_views.NEW_TAGS_INPUT).get("value") or "",
+        credit=credit_option.get("value"),
+        organisation=state(issue_views.ORGANISATION_BLOCK, issue_views.ORGANISATION_INPUT).get("value"),
+    )
 
 
 def _permalink(client: WebClient, source: Source) -> str | None:

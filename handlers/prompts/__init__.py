@@ -355,7 +355,8 @@ class PromptHandlers:
         if logged is None:
             if not event.get("thread_ts") and text.strip():
                 self.rt.sender.post(team_id, f"prompt-dm-help:{user_id}:{now.date().isoformat()}",
-                                    channel=channel_id, text=prompt_views.nothing_to_answer_text(), thread_ts=ts)
+                                    channel=channel_id, text=prompt_views.nothing_to_answer_text(), thread_ts=ts,
+                                    recipient=user_id)
             return
         if not logged.logged:
             return
@@ -367,7 +368,7 @@ class PromptHandlers:
         if logged.first:
             self.rt.sender.post(team_id, f"prompt-answer-ack:{logged.delivery.id}", channel=channel_id,
                                 text=prompt_views.answer_ack_text(logged.credit, logged.shareable),
-                                thread_ts=event.get("thread_ts") or ts)
+                                thread_ts=event.get("thread_ts") or ts, recipient=user_id)
         self._refresh_prompt(client, logged.delivery.id)
 
     def _edited(self, client: WebClient, team_id: str, event: dict[str, Any]) -> None:

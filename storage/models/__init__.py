@@ -3,9 +3,10 @@
 from storage.models.availability import AvailabilityProfile, WeeklySlot
 from storage.models.base import Base, UTCDateTime
 from storage.models.digest import DigestRun, DigestSettings
-from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
+from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueForm, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
+from storage.models.privacy import ForgottenMember, WorkspaceSecret
 from storage.models.processes import Heartbeat, StandingJobRun
 from storage.models.volunteering import VolunteerCall, VolunteerResponse
 from storage.models.prompts import Prompt, PromptAnswer, PromptDelivery, PromptMember, PromptRound, PromptSettings
@@ -19,10 +20,12 @@ __all__ = [
     "DigestRun",
     "DigestSettings",
     "Dispatch",
+    "ForgottenMember",
     "Heartbeat",
     "Issue",
     "IssueCounter",
     "IssueEvent",
+    "IssueForm",
     "IssueTag",
     "IssueVote",
     "Member",
@@ -43,4 +46,5 @@ __all__ = [
     "VolunteerResponse",
     "WeeklySlot",
     "Workspace",
+    "WorkspaceSecret",
 ]

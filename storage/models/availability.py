@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, SmallInteger, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 # The names of the parts of the day; what they mean in hours is `bot.services.availability.PARTS_OF_DAY`.
 PART_NAMES = ("morning", "afternoon", "evening")
@@ -23,7 +24,8 @@ class AvailabilityProfile(Base):
     __tablename__ = "availability_profiles"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                         info=personal(Forget.DELETE_ROW, "your availability"))
     hours_per_month: Mapped[int | None]
     updated_at: Mapped[datetime]
 
@@ -39,7 +41,8 @@ class WeeklySlot(Base):
     __tablename__ = "availability_weekly_slots"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                         info=personal(Forget.DELETE_ROW, "a part of the week you are usually free"))
     weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0 = Monday
     part: Mapped[str] = mapped_column(String(16), primary_key=True)
 

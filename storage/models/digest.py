@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, String, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 
 class DigestSettings(Base):
@@ -21,7 +22,8 @@ class DigestSettings(Base):
     minute: Mapped[int]
     enabled: Mapped[bool] = mapped_column(default=True)
     channel_id: Mapped[str | None] = mapped_column(String(32))  # None: the group's channel
-    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "the digest settings, which you changed last"))
     updated_at: Mapped[datetime]
 
     __table_args__ = (
@@ -49,7 +51,9 @@ class DigestRun(Base):
     claim_token: Mapped[str] = mapped_column(String(36))
     claimed_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=1)
-    requested_by: Mapped[str | None] = mapped_column(String(32))  # who asked for it early (/digest now)
+    # Who asked for it early (/digest now).
+    requested_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a digest you posted early with /digest now"))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     posted_at: Mapped[datetime | None]

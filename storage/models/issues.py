@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 CREDITS = ("named", "organisation", "anonymous", "pending")
 STATUSES = ("open", "closed")
@@ -36,18 +37,26 @@ class Issue(Base):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
-    credit: Mapped[str] = mapped_column(String(16))
-    author_id: Mapped[str | None] = mapped_column(String(32))
-    logged_by: Mapped[str | None] = mapped_column(String(32))
-    organisation: Mapped[str | None] = mapped_column(String(200))
+    # Forgetting the author leaves the issue with the group, credited as anonymous.
+    credit: Mapped[str] = mapped_column(String(16), info=personal(
+        Forget.REPLACE, "how you chose to be credited", owner="author_id", replacement="anonymous"))
+    author_id: Mapped[str | None] = mapped_column(String(32), info=personal(Forget.CLEAR, "an issue you raised"))
+    logged_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "an issue you logged from someone else's message or answer"))
+    organisation: Mapped[str | None] = mapped_column(String(200), info=personal(
+        Forget.CLEAR, "your organisation, as the issue credits it", owner="author_id"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     resolution: Mapped[str | None] = mapped_column(Text)
-    closed_by: Mapped[str | None] = mapped_column(String(32))
+    closed_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "an issue you closed", shown_in_slack=True))
     closed_at: Mapped[datetime | None]
-    # The Slack message it was logged from, if any.
-    source_channel_id: Mapped[str | None] = mapped_column(String(32))
-    source_ts: Mapped[str | None] = mapped_column(String(32))
-    source_permalink: Mapped[str | None] = mapped_column(String(1000))
+    # The Slack message it was logged from, if any: its author's, so it goes when they are forgotten.
+    source_channel_id: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "the channel of your message", owner="author_id"))
+    source_ts: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "your message", owner="author_id"))
+    source_permalink: Mapped[str | None] = mapped_column(String(1000), info=personal(
+        Forget.CLEAR, "a link to your message", owner="author_id"))
     # What it was made from ("message:C1:123.45", "prompt-answer:42"…): one issue per origin.
     origin: Mapped[str | None] = mapped_column(String(200))
     # Words of title and detail, normalised, for finding similar issues quickly.
@@ -97,7 +106,8 @@ class IssueVote(Base):
     __tablename__ = "issue_votes"
 
     issue_id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, info=personal(
+        Forget.DELETE_ROW, "your +1", shown_in_slack=True))
     team_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
@@ -116,7 +126,8 @@ class IssueEvent(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     issue_id: Mapped[int]
     at: Mapped[datetime]
-    actor_id: Mapped[str | None] = mapped_column(String(32))
+    actor_id: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a change you made to an issue (added, edited, tagged, closed…)"))
     kind: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
 
@@ -136,3 +147,35 @@ class IssueCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),)
+
+
+class IssueForm(Base):
+    """An issue form someone has open: what it was opened from, kept here rather than in the form.
+
+    The form itself carries only `token`; who is credited, how, and what the issue comes from are
+    read from this row when it is submitted, so nothing a Slack client hands back decides them.
+    Only the person it was opened for (`user_id`) can submit it.
+    """
+
+    __tablename__ = "issue_forms"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), info=personal(Forget.DELETE_ROW, "an issue form you opened"))
+    # The person to credit when it is not the one filling it in, and the choice they already made.
+    author_id: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.DELETE_ROW, "an issue form someone opened from your message or answer"))
+    credit: Mapped[str | None] = mapped_column(String(16))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    source_channel_id: Mapped[str | None] = mapped_column(String(32))
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    source_permalink: Mapped[str | None] = mapped_column(String(1000))
+    issue_id: Mapped[int | None]  # editing this issue
+    response_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
+        Index("ix_issue_forms_team_created", "team_id", "created_at"),
+    )

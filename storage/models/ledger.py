@@ -8,6 +8,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 
 class ProcessedEvent(Base):
@@ -31,7 +32,11 @@ class Dispatch(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), info=personal(
+        Forget.DELETE_ROW, "a message Convene sent to or about you", in_key=True))
+    # Who it went to, when it was a direct message.
+    user_id: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.DELETE_ROW, "a message Convene sent you"))
     status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | sent | failed
     channel_id: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
@@ -42,4 +47,5 @@ class Dispatch(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
         Index("ix_dispatches_status_claimed_at", "status", "claimed_at"),
+        Index("ix_dispatches_team_user", "team_id", "user_id"),
     )

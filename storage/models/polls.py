@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 POLL_STATUSES = ("open", "closed", "decided")
 VOTE_CHOICES = ("yes", "maybe", "no")
@@ -29,7 +30,8 @@ class Poll(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     # None once the creator has asked Convene to forget them: the poll stays for the group.
-    creator_id: Mapped[str | None] = mapped_column(String(32))
+    creator_id: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a poll you made", shown_in_slack=True))
     title: Mapped[str] = mapped_column(String(200))
     # The creator's time zone when the options were read; an all-day option is a date there.
     timezone: Mapped[str] = mapped_column(String(64))
@@ -40,10 +42,12 @@ class Poll(Base):
     remind_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="open")
     closed_at: Mapped[datetime | None]
-    closed_by: Mapped[str | None] = mapped_column(String(32))  # None: closed by its deadline
+    # None: closed by its deadline (or by someone since forgotten).
+    closed_by: Mapped[str | None] = mapped_column(String(32), info=personal(Forget.CLEAR, "a poll you closed"))
     decided_option_id: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime | None]
-    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a poll whose final date you chose", shown_in_slack=True))
     # Bumped each time a final option is chosen, so calendars replace the event (iCalendar SEQUENCE).
     decision_sequence: Mapped[int] = mapped_column(default=0)
     revision: Mapped[int] = mapped_column(default=0)
@@ -93,7 +97,7 @@ class PollVote(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     poll_id: Mapped[int] = mapped_column(Integer)
     option_id: Mapped[int] = mapped_column(Integer)
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), info=personal(Forget.DELETE_ROW, "your answer to a poll"))
     choice: Mapped[str] = mapped_column(String(8))
     voted_at: Mapped[datetime]
     changed_at: Mapped[datetime]
@@ -119,7 +123,8 @@ class PollInvitee(Base):
 
     team_id: Mapped[str] = mapped_column(String(32))
     poll_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, info=personal(
+        Forget.DELETE_ROW, "a poll you were asked to answer"))
 
     __table_args__ = (
         ForeignKeyConstraint(["poll_id"], ["polls.id"], ondelete="CASCADE"),

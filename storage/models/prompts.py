@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 CADENCES = ("off", "weekly", "fortnightly", "monthly")
 CREDITS = ("named", "organisation", "anonymous")
@@ -39,7 +40,8 @@ class PromptSettings(Base):
     nudge_after_days: Mapped[int | None] = mapped_column(default=DEFAULT_NUDGE_DAYS)
     bank_loaded_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
-    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "the prompt schedule, which you changed last"))
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
@@ -61,7 +63,7 @@ class Prompt(Base):
     question: Mapped[str] = mapped_column(Text)
     # The key of a question shipped with Convene (bot/data/prompts.json); None for the group's own.
     bank_key: Mapped[str | None] = mapped_column(String(64))
-    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32), info=personal(Forget.CLEAR, "a prompt you wrote"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
@@ -87,7 +89,8 @@ class PromptRound(Base):
     question: Mapped[str] = mapped_column(Text)  # as it was asked, whatever edits come later
     nominal_on: Mapped[date | None]  # the scheduled day, in every member's own calendar
     started_at: Mapped[datetime]
-    started_by: Mapped[str | None] = mapped_column(String(32))
+    started_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a prompt you sent with /prompt send now"))
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
@@ -108,7 +111,7 @@ class PromptDelivery(Base):
     round_id: Mapped[int]
     prompt_id: Mapped[int]
     period_key: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), info=personal(Forget.DELETE_ROW, "a prompt Convene sent you"))
     status: Mapped[str] = mapped_column(String(16), default="claimed")
     attempts: Mapped[int] = mapped_column(default=1)
     due_at: Mapped[datetime]
@@ -147,7 +150,7 @@ class PromptAnswer(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     delivery_id: Mapped[int]
     prompt_id: Mapped[int]
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), info=personal(Forget.DELETE_ROW, "your answer to a prompt"))
     source_key: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
@@ -175,7 +178,8 @@ class PromptMember(Base):
     __tablename__ = "prompt_members"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, info=personal(
+        Forget.DELETE_ROW, "your prompt preferences"))
     paused_until: Mapped[datetime | None]
     credit: Mapped[str | None] = mapped_column(String(16))
     shareable: Mapped[bool | None]

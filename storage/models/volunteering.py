@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 MAX_PEOPLE_NEEDED = 100
 MAX_TASK_LENGTH = 300
@@ -25,13 +26,15 @@ class VolunteerCall(Base):
     task: Mapped[str] = mapped_column(String(MAX_TASK_LENGTH))
     needed: Mapped[int]
     # None once the poster has asked Convene to forget them; the call stays with the group.
-    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a call for volunteers you posted", shown_in_slack=True))
     created_at: Mapped[datetime]
     deadline: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
     close_reason: Mapped[str | None] = mapped_column(String(16))  # filled | deadline | closed
     closed_at: Mapped[datetime | None]
-    closed_by: Mapped[str | None] = mapped_column(String(32))
+    closed_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a call for volunteers you closed"))
     # Bumped on every change, so whoever updates the Slack message last can tell it showed the latest.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -53,7 +56,8 @@ class VolunteerResponse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     call_id: Mapped[int] = mapped_column(ForeignKey("volunteer_calls.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), info=personal(
+        Forget.DELETE_ROW, "your answer to a call for volunteers", shown_in_slack=True))
     answer: Mapped[str] = mapped_column(String(8))  # help | cant
     answered_at: Mapped[datetime]
 

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.models.personal import Forget, personal
 
 
 class Workspace(Base):
@@ -31,7 +32,8 @@ class Member(Base):
     __tablename__ = "members"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                         info=personal(Forget.DELETE_ROW, "your profile"))
     name: Mapped[str] = mapped_column(String(200), default="")
     real_name: Mapped[str] = mapped_column(String(200), default="")
     display_name: Mapped[str] = mapped_column(String(200), default="")
@@ -59,8 +61,11 @@ class Coordinator(Base):
     __tablename__ = "coordinators"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    added_by: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, info=personal(
+        Forget.DELETE_ROW, "you are a coordinator", shown_in_slack=True))
+    # None once whoever added them has asked Convene to forget them.
+    added_by: Mapped[str | None] = mapped_column(String(32), info=personal(
+        Forget.CLEAR, "a coordinator you added", shown_in_slack=True))
     added_at: Mapped[datetime]
 
     __table_args__ = (ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),)
@@ -73,7 +78,7 @@ class Absence(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), info=personal(Forget.DELETE_ROW, "dates you are away"))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     note: Mapped[str] = mapped_column(String(200), default="")

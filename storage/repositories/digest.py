@@ -19,7 +19,7 @@ class DigestRepository:
         return self.session.get(DigestSettings, team_id)
 
     def save_settings(self, team_id: str, *, weekday: int, hour: int, minute: int, enabled: bool,
-                      channel_id: str | None, updated_by: str, now: datetime) -> DigestSettings:
+                      channel_id: str | None, updated_by: str | None, now: datetime) -> DigestSettings:
         row = self.session.get(DigestSettings, team_id)
         if row is None:
             row = DigestSettings(team_id=team_id)
@@ -40,6 +40,14 @@ class DigestRepository:
             .order_by(DigestRun.period_end.desc())
             .limit(1)
         )
+
+    def posted(self, team_id: str) -> list[DigestRun]:
+        """Every digest posted in the workspace, oldest first."""
+        return list(self.session.scalars(
+            select(DigestRun)
+            .where(DigestRun.team_id == team_id, DigestRun.status == "posted", DigestRun.ts.is_not(None))
+            .order_by(DigestRun.period_end)
+        ))
 
     def claim(self, team_id: str, period_key: str, *, start: datetime, end: datetime, token: str, now: datetime,
               channel_id: str, requested_by: str | None) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts
-from storage.models import Issue, IssueCounter, IssueEvent, IssueTag, IssueVote
+from storage.models import Issue, IssueCounter, IssueEvent, IssueForm, IssueTag, IssueVote
 
 ORDERS = ("new", "top", "old")
 STATUS_FILTERS = ("open", "closed", "all")
@@ -244,6 +244,29 @@ class IssueRepository:
             update(Issue).where(Issue.team_id == team_id, Issue.closed_by == user_id).values(closed_by=None)
         )
         return int(result.rowcount or 0) + int(closed.rowcount or 0)
+
+    # Open forms
+    def add_form(self, form: IssueForm) -> IssueForm:
+        self.session.add(form)
+        self.session.flush()
+        return form
+
+    def form(self, team_id: str, token: str) -> IssueForm | None:
+        form = self.session.get(IssueForm, token)
+        return form if form is not None and form.team_id == team_id else None
+
+    def delete_form(self, form: IssueForm) -> bool:
+        """True for the one transaction that deleted it: two submissions of one form cannot both win."""
+        return bool(self.session.execute(delete(IssueForm).where(IssueForm.token == form.token)).rowcount)
+
+    def prune_all_forms(self, *, before: datetime) -> int:
+        """Forget forms opened before `before`, in every workspace."""
+        return int(self.session.execute(delete(IssueForm).where(IssueForm.created_at < before)).rowcount or 0)
+
+    def prune_forms(self, team_id: str, *, before: datetime) -> int:
+        result = self.session.execute(delete(IssueForm).where(IssueForm.team_id == team_id,
+                                                              IssueForm.created_at < before))
+        return int(result.rowcount or 0)
 
     # Cards
     def card_posted(self, issue_id: int, *, channel_id: str, ts: str, revision: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
@@ -33,15 +34,16 @@ class DispatchLedger:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def claim(self, team_id: str, key: str, *, now: datetime) -> bool:
-        """Take the right to send `key`. False when it was sent or is being sent already.
+    def claim(self, team_id: str, key: str, *, now: datetime, user_id: str | None = None) -> bool:
+        """Take the right to send `key` (to `user_id`, for a direct message). False when it was
+        sent or is being sent already.
 
         A dispatch that failed may be claimed again, so a later run can retry it.
         """
         if insert_ignoring_conflicts(
             self.session,
             Dispatch,
-            {"team_id": team_id, "key": key, "status": "claimed", "claimed_at": now},
+            {"team_id": team_id, "key": key, "status": "claimed", "claimed_at": now, "user_id": user_id},
             conflict_columns=["team_id", "key"],
         ):
             return True
@@ -75,11 +77,26 @@ class DispatchLedger:
         return int(result.rowcount or 0)
 
     def forget_member(self, team_id: str, user_id: str) -> int:
-        """Forget what was sent to a member (keys name them as a `:U…` part)."""
+        """Forget what was sent to a member (keys name them as a `:U…` part, or it was a DM to them)."""
         result = self.session.execute(
             delete(Dispatch).where(
                 Dispatch.team_id == team_id,
-                or_(Dispatch.key.like(f"%:{user_id}"), Dispatch.key.like(f"%:{user_id}:%")),
+                or_(Dispatch.key.like(f"%:{user_id}"), Dispatch.key.like(f"%:{user_id}:%"), Dispatch.user_id == user_id),
             )
         )
         return int(result.rowcount or 0)
+
+    def sent_under(self, team_id: str, prefixes: Iterable[str] = (), *, keys: Iterable[str] = ()) -> set[tuple[str, str]]:
+        """(channel, ts) of the messages sent with keys starting with any of `prefixes`, or equal to one of `keys`."""
+        starts = [Dispatch.key.startswith(prefix, autoescape=True) for prefix in prefixes if prefix]
+        exact = list(keys)
+        if exact:
+            starts.append(Dispatch.key.in_(exact))
+        if not starts:
+            return set()
+        rows = self.session.execute(
+            select(Dispatch.channel_id, Dispatch.ts).where(
+                Dispatch.team_id == team_id, Dispatch.status == "sent", Dispatch.channel_id.is_not(None),
+                Dispatch.ts.is_not(None), or_(*starts))
+        )
+        return {(channel_id, ts) for channel_id, ts in rows}

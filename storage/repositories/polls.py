@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts
@@ -78,6 +78,17 @@ class PollRepository:
     def created_by(self, team_id: str, user_id: str) -> list[Poll]:
         return list(self.session.scalars(
             select(Poll).where(Poll.team_id == team_id, Poll.creator_id == user_id).order_by(Poll.id)
+        ))
+
+    def naming(self, team_id: str, user_id: str) -> list[Poll]:
+        """Polls whose message may show the member: they made, closed, decided, answered or were asked."""
+        answered = select(PollVote.poll_id).where(PollVote.team_id == team_id, PollVote.user_id == user_id)
+        asked = select(PollInvitee.poll_id).where(PollInvitee.team_id == team_id, PollInvitee.user_id == user_id)
+        return list(self.session.scalars(
+            select(Poll).where(Poll.team_id == team_id, or_(
+                Poll.creator_id == user_id, Poll.closed_by == user_id, Poll.decided_by == user_id,
+                Poll.id.in_(answered), Poll.id.in_(asked),
+            )).order_by(Poll.id)
         ))
 
     def unrendered(self, *, changed_before: datetime) -> list[Poll]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import VolunteerCall, VolunteerResponse
@@ -53,6 +53,18 @@ class VolunteerCallRepository:
             select(VolunteerCall)
             .where(VolunteerCall.team_id == team_id, VolunteerCall.created_by == user_id)
             .order_by(VolunteerCall.created_at)
+        ).all()
+
+    def naming(self, team_id: str, user_id: str) -> Sequence[VolunteerCall]:
+        """Calls whose message may show the member: they posted, closed or answered it."""
+        answered = select(VolunteerResponse.call_id).where(VolunteerResponse.team_id == team_id,
+                                                            VolunteerResponse.user_id == user_id)
+        return self.session.scalars(
+            select(VolunteerCall)
+            .where(VolunteerCall.team_id == team_id, or_(
+                VolunteerCall.created_by == user_id, VolunteerCall.closed_by == user_id,
+                VolunteerCall.id.in_(answered)))
+            .order_by(VolunteerCall.id)
         ).all()
 
     def forget_member(self, team_id: str, user_id: str) -> int:

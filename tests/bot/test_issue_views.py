@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -10,13 +11,12 @@ from bot.services import issues_export
 from bot.services.issues import (
     Attribution,
     Credit,
+    FormView,
     HistoryLine,
     IssueDetails,
-    IssuePrefill,
     IssueSummary,
     ListQuery,
     Page,
-    Source,
 )
 from bot.views import issues as view
 from tests.harness.blockkit import block_kit_problems, view_problems
@@ -54,11 +54,10 @@ def test_a_card_with_everything_at_its_limit_is_accepted_and_escaped() -> None:
 
 
 def test_the_form_is_valid_with_a_hundred_used_tags_long_prefills_and_similar_issues() -> None:
-    prefill = IssuePrefill(title="t" * 400, detail="d" * 5000, tags=("contract-length", "nhs", "housing", "rural"),
-                           credit=Credit.ORGANISATION, organisation="o" * 300, origin="prompt-answer:1",
-                           source=Source("C1", "1.2", "https://fake.slack.test/archives/C1/p12"),
-                           response_url="https://hooks.slack.test/x", extra={"answer": "9"})
-    form = view.issue_modal(prefill, user_id="UALICE", used_tags=[f"used-{i}" for i in range(150)] + ["housing"],
+    prefill = FormView(token="f" * 32, title="t" * 400, detail="d" * 5000,
+                       tags=("contract-length", "nhs", "housing", "rural"), credit=Credit.ORGANISATION,
+                       organisation="o" * 300, source_channel_id="C1", own_message=True)
+    form = view.issue_modal(prefill, used_tags=[f"used-{i}" for i in range(150)] + ["housing"],
                             similar=[summary(i, title=NASTY * 20) for i in range(1, 4)], similar_shown=True,
                             voted={20})
     assert view_problems(form) == []
@@ -69,18 +68,26 @@ def test_the_form_is_valid_with_a_hundred_used_tags_long_prefills_and_similar_is
     other = next(b for b in form["blocks"] if b.get("block_id") == view.NEW_TAGS_BLOCK)["element"]
     assert other["initial_value"] == "#rural"
     assert form["submit"]["text"] == "Add it anyway"
-    decoded, shown = view.decode_metadata(form["private_metadata"])
-    assert shown and decoded.origin == "prompt-answer:1" and decoded.source == prefill.source
-    assert decoded.extra == {"answer": "9"} and decoded.response_url == "https://hooks.slack.test/x"
+    token, shown = view.decode_metadata(form["private_metadata"])
+    assert shown and token == "f" * 32
+    assert json.loads(form["private_metadata"]) == {"f": "f" * 32, "shown": 1}, "the form carries a token only"
 
 
 def test_the_form_for_someone_elses_message_does_not_ask_the_logger_for_credit() -> None:
-    form = view.issue_modal(IssuePrefill(title="x", author_id="UBEN", source=Source("C1", "1.2")),
-                            user_id="UALICE", used_tags=[])
+    form = view.issue_modal(FormView(token="t", title="x", source_channel_id="C1", message_author="UBEN",
+                                     chooses_credit=False, credit=Credit.PENDING), used_tags=[])
     assert view_problems(form) == []
     ids = [b.get("block_id") for b in form["blocks"]]
     assert view.CREDIT_BLOCK not in ids and view.ORGANISATION_BLOCK not in ids
     assert form["title"]["text"] == "Log as an issue"
+
+
+def test_the_form_for_someone_elses_anonymous_answer_says_how_it_is_credited_and_not_by_whom() -> None:
+    form = view.issue_modal(FormView(token="t", title="x", chooses_credit=False, credit=Credit.ANONYMOUS,
+                                     credited_as=Attribution(Credit.ANONYMOUS)), used_tags=[])
+    assert view_problems(form) == []
+    text = json.dumps(form)
+    assert "Credited as its author chose: Anonymous." in text and view.CREDIT_BLOCK not in text
 
 
 def test_a_list_page_of_long_titles_fits_and_pages() -> None:
@@ -97,7 +104,8 @@ def test_a_list_page_of_long_titles_fits_and_pages() -> None:
 
 def test_show_with_a_long_detail_many_voters_and_a_long_history_fits() -> None:
     found = IssueDetails(
-        summary=summary(detail=(NASTY + "\n") * 400, credit=Credit.ANONYMOUS, status="closed"),
+        summary=replace(summary(detail=(NASTY + "\n") * 400, credit=Credit.ANONYMOUS, status="closed"),
+                        attribution=Attribution(Credit.ANONYMOUS, yours=True)),
         voters=[f"Member <{i}>" for i in range(200)],
         history=[HistoryLine(NOW + timedelta(minutes=i), "Sam <Jones>", "tagged it: #x " + NASTY) for i in range(60)],
         viewer_is_author=True, viewer_may_change=True,

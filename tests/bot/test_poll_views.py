@@ -27,22 +27,22 @@ START = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 def tally(index: int, *, yes: int = 0, maybe: int = 0, no: int = 0, orgs: tuple[str, ...] = (),
           all_day: bool = False, duration: timedelta | None = None) -> OptionTally:
     def people(prefix: str, count: int) -> tuple[str, ...]:
-        return tuple(f"U{prefix}{index:02d}{n:03d}" for n in range(count))
+        return tuple(f"Person U{prefix}{index:02d}{n:03d}" for n in range(count))
 
     return OptionTally(id=100 + index, position=index + 1, label=f"option {index}",
                        starts_at=START + timedelta(days=index), duration=duration, all_day=all_day,
-                       yes=people("Y", yes), maybe=people("M", maybe), no=people("N", no), organisations=orgs)
+                       yes=yes, maybe=maybe, no=no, yes_names=people("Y", yes), maybe_names=people("M", maybe),
+                       no_names=people("N", no), organisations=orgs, organisation_count=len(orgs))
 
 
 def state(options: list[OptionTally], **changes: object) -> PollState:
-    people = {u for o in options for u in (*o.yes, *o.maybe, *o.no)}
+    people = {u for o in options for u in (*o.yes_names, *o.maybe_names, *o.no_names)}
     base = PollState(
         id=7, team_id="T1", channel_id="CGROUP", message_ts="1.1", creator_id="UALICE", title="First meeting",
         zone=LONDON, allow_if_need_be=True, hide_votes=False, anonymous=False,
         deadline=datetime(2026, 11, 27, 17, tzinfo=timezone.utc), status="open", closed_at=None, closed_by=None,
         decided_option_id=None, decided_by=None, decision_sequence=0, revision=3, options=tuple(options),
-        names={"UALICE": "Alice <Adams> & co", **{u: f"Person {u}" for u in people}},
-        voters=len(people), invited=len(people) + 2,
+        creator_name="Alice <Adams> & co", voters=len(people), invited=len(people) + 2,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -109,12 +109,14 @@ def test_user_text_is_escaped_wherever_slack_reads_mrkdwn() -> None:
     assert any("&lt;!channel&gt;" in t for t in mrkdwn)
 
 
-def test_anonymous_polls_show_counts_but_never_names() -> None:
-    s = state([tally(0, yes=2, maybe=1)], anonymous=True)
+def test_anonymous_polls_show_counts_but_never_names_or_organisations() -> None:
+    s = state([tally(0, yes=2, maybe=1, orgs=("Riverside Food Bank", "Youth Trust"))], anonymous=True)
     shown = json.dumps(message(s)[1]) + json.dumps(views.results_modal(s))
     assert ":white_check_mark: 2" in shown and "Person" not in shown
-    closed = json.dumps(message(replace(s, status="closed"))[1])
-    assert "Person" not in closed
+    assert "Riverside" not in shown and "Youth Trust" not in shown and ":office: 2 organisations" in shown
+    closed = json.dumps(message(replace(s, status="closed"))[1]) + json.dumps(views.results_modal(
+        replace(s, status="closed")))
+    assert "Person" not in closed and "Riverside" not in closed
 
 
 def test_hidden_answers_stay_hidden_until_the_poll_closes() -> None:

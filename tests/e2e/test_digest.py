@@ -153,7 +153,8 @@ def test_who_is_away_in_the_coming_week_is_listed(group: BotUnderTest) -> None:
     group.clock.set(FRIDAY_4PM)
     digest_jobs.post_due_digest(TEAM_ID)
     rendered = json.dumps(_digests(group)[0]["blocks"], ensure_ascii=False)
-    assert "Away in the coming week" in rendered and "<@UBEN> — Mon 30 Nov – Wed 2 Dec" in rendered
+    assert "Away in the coming week" in rendered and "ben — Mon 30 Nov – Wed 2 Dec" in rendered
+    assert "<@UBEN" not in rendered, "nobody is @-mentioned for being away"
     assert "20 Dec" not in rendered
 
 

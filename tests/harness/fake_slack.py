@@ -695,6 +695,12 @@ class FakeSlack:
             self._response_urls[name] = {"channel": channel, "message_ts": message_ts, "user": user, "uses": 0}
         return f"{self.base_url}/response/{name}"
 
+    def response_url_context(self, name: str) -> dict[str, Any]:
+        """What the fake knows about response URL ``name``: its ``channel``, ``message_ts`` and ``user``."""
+        with self._lock:
+            context = self._response_urls.get(name) or {}
+            return {key: context.get(key) for key in ("channel", "message_ts", "user")}
+
     # ---- fault injection ---------------------------------------------------------------
 
     def fail_next(self, method: str, error: str = "internal_error", times: int = 1, *, status: int = 200) -> None:

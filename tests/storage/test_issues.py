@@ -187,3 +187,22 @@ def test_forgetting_a_member_takes_their_plus_ones_off_the_counts(db: Database) 
         assert set(session.scalars(select(IssueVote.user_id))) == {"UBEN"}
         stored = session.get(Issue, first.id)
         assert (stored.author_id, stored.credit) == (None, "anonymous")
+
+
+def test_one_form_submitted_twice_at_once_adds_one_issue(db: Database) -> None:
+    from bot.services.errors import NotFound
+    from bot.services.issues import IssuePrefill
+
+    with db.unit_of_work() as session:
+        form = issues.start_form(session, T1, "UALICE", IssuePrefill(title="Short contracts"), now=NOW)
+    draft = IssueDraft(title="Short contracts kill continuity")
+
+    def submit(_i: int) -> None:
+        with db.unit_of_work() as session:
+            row = issues.form_for(session, T1, "UALICE", form.token, now=NOW)
+            issues.save_form(session, T1, "UALICE", row, draft, now=NOW)
+
+    errors = run_together(4, submit)
+    assert errors and all(isinstance(error, NotFound) for error in errors)
+    with db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Issue)) == 1

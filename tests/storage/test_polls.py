@@ -135,3 +135,29 @@ def test_forgetting_a_member_deletes_their_votes_and_unnames_their_polls(db: Dat
         after = {poll.id: poll.revision for poll in session.scalars(select(Poll))}
         assert after[poll_id] > before[poll_id] and after[other_id] > before[other_id]
         assert polls.export_poll_data(session, TEAM, "UALICE").records == []
+
+
+def test_an_anonymous_polls_state_holds_counts_and_nothing_about_who(db: Database) -> None:
+    poll_id, (first, second, _third) = make_poll(db)
+    with db.unit_of_work() as session:
+        session.add(Member(team_id=TEAM, user_id="UBEN", name="ben", real_name="Ben Brown",
+                           organisation="Eastside Youth Project"))
+        session.add(Member(team_id=TEAM, user_id="UCAROL", name="carol", real_name="Carol Cole",
+                           organisation="Riverside Trust"))
+        session.get(Poll, poll_id).anonymous = True
+    vote(db, poll_id, first, "UBEN", "yes")
+    vote(db, poll_id, first, "UCAROL", "yes")
+    vote(db, poll_id, second, "UCAROL", "no")
+    with db.unit_of_work() as session:
+        state = polls.load_state(session, TEAM, poll_id)
+        assert polls.unnamed_people(session, TEAM, poll_id) == ["UALICE"], "only the creator is ever named"
+    assert state is not None
+    option = state.option(first)
+    assert (option.yes, option.organisation_count) == (2, 2)
+    assert option.yes_names == () and option.organisations == ()
+    assert "UBEN" not in repr(state) and "Ben" not in repr(state) and "Eastside" not in repr(state)
+    with db.unit_of_work() as session:
+        session.get(Poll, poll_id).anonymous = False
+    with db.unit_of_work() as session:
+        named = polls.load_state(session, TEAM, poll_id)
+    assert named is not None and named.option(first).organisations == ("Eastside Youth Project", "Riverside Trust")

@@ -1,7 +1,7 @@
 """Each group's meeting hours for /meet suggest.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 10:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,85 @@
+"""After `/convene forget-me`: redraw the Slack messages that showed the member.
+
+Poll messages, issue cards and calls for volunteers are rendered again from the database, which
+no longer names them. Posts that cannot be rebuilt (a decision announcement, a digest, a thank-you
+reply) are read back from Slack and updated with the member's mentions and names taken out. A
+failure is logged without the member's ID and the rest carry on; polls and issue cards are also
+repaired later by their sweeps, since forgetting marked them changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.services.personal_data import Forgotten, redact
+from bot.slack.issue_cards import update_card
+from bot.slack.polls import PollMessages
+from bot.slack.volunteer_calls import refresh_call_message
+from bot.views.home import forgotten_home_view
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+
+def redraw_after_forgetting(rt: Runtime, team_id: str, user_id: str, forgotten: Forgotten) -> int:
+    """Redraw everything `forgotten.redraw` lists; returns how many messages were changed."""
+    changed = 0
+    messages = PollMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
+    for poll_id in sorted(forgotten.redraw.polls):
+        changed += _attempt(f"poll {poll_id}", lambda poll_id=poll_id: bool(messages.refresh(team_id, poll_id)))
+    for issue_id in sorted(forgotten.redraw.issues):
+        changed += _attempt(f"issue {issue_id}", lambda issue_id=issue_id: update_card(rt, team_id, issue_id))
+    for call_id in sorted(forgotten.redraw.calls):
+        changed += _attempt(f"call {call_id}",
+                            lambda call_id=call_id: bool(refresh_call_message(rt, team_id, call_id)))
+    for channel_id, ts in sorted(forgotten.redraw.messages):
+        changed += _attempt(f"message {channel_id}/{ts}", lambda channel_id=channel_id, ts=ts: _take_out(
+            rt, channel_id, ts, user_id, forgotten.names))
+    # Their own App Home showed what Convene knew about them.
+    _attempt("their App Home", lambda: bool(rt.client.views_publish(user_id=user_id, view=forgotten_home_view())))
+    logger.info("Redrew %d Slack messages after forgetting a member of %s", changed, team_id)
+    return changed
+
+
+def _attempt(what: str, redraw: Callable[[], object]) -> int:
+    try:
+        return int(bool(redraw()))
+    except SlackApiError as error:
+        logger.warning("Could not redraw %s after forgetting a member: %s", what, error.response.get("error"))
+    except Exception:
+        logger.exception("Could not redraw %s after forgetting a member", what)
+    return 0
+
+
+def _find(rt: Runtime, channel_id: str, ts: str) -> dict[str, Any] | None:
+    """The message at `ts`, at the top of its channel or in a thread."""
+    history = rt.client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
+    for message in history.get("messages", []):
+        if message.get("ts") == ts:
+            return dict(message)
+    replies = rt.client.conversations_replies(channel=channel_id, ts=ts, limit=200)
+    for message in replies.get("messages", []):
+        if message.get("ts") == ts:
+            return dict(message)
+    return None
+
+
+def _take_out(rt: Runtime, channel_id: str, ts: str, user_id: str, names: tuple[str, ...]) -> bool:
+    message = _find(rt, channel_id, ts)
+    if message is None:
+        return False
+    text, blocks = message.get("text") or "", message.get("blocks")
+    new_text, new_blocks = redact(text, user_id, names), redact(blocks, user_id, names)
+    if new_text == text and new_blocks == blocks:
+        return False
+    update: dict[str, Any] = {"channel": channel_id, "ts": ts, "text": new_text or " "}
+    if new_blocks:
+        update["blocks"] = new_blocks
+    rt.client.chat_update(**update)
+    return True
