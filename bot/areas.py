@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 from bot import digest_sections, home_sections
 from bot.home import HomeSection
-from bot.services import availability, digest, issues_export, poll_dates, polls, prompts, volunteering
+from bot.services import availability, digest, issues_export, poll_dates, polls, prompts, proposals, volunteering
 from bot.services.digest import DigestSectionSource
 from bot.services.personal_data import Exporter, Forgetter, RedrawFinder, export_profile
 
 HOME_SECTIONS: list[HomeSection] = [
     home_sections.polls_waiting_for_vote,
+    home_sections.proposals_waiting_for_position,
     home_sections.prompts_waiting_for_answer,
     home_sections.your_availability,
     home_sections.top_open_issues,
@@ -30,6 +31,7 @@ PERSONAL_DATA_EXPORTERS: list[Exporter] = [
     volunteering.export_personal_data,
     issues_export.export_personal_data,
     prompts.export_personal_data,
+    proposals.export_personal_data,
 ]
 
 # Run before the declared treatment of every column (`storage.models.personal`): what a plain
@@ -40,11 +42,13 @@ PERSONAL_DATA_FORGETTERS: list[tuple[str, Forgetter]] = [
     ("Volunteering", volunteering.forget_personal_data),
     ("Issues", issues_export.forget_member),
     ("Prompts", prompts.forget_personal_data),
+    ("Proposals", proposals.forget_personal_data),
 ]
 
 # Slack messages that may show a member, found before they are forgotten and redrawn after.
 REDRAWN_AFTER_FORGETTING: list[RedrawFinder] = [
     polls.redraw_after_forgetting,
+    proposals.redraw_after_forgetting,
     issues_export.redraw_after_forgetting,
     volunteering.redraw_after_forgetting,
     digest.redraw_after_forgetting,
@@ -54,6 +58,8 @@ REDRAWN_AFTER_FORGETTING: list[RedrawFinder] = [
 DIGEST_SECTIONS: list[DigestSectionSource] = [
     digest_sections.next_meetings,
     digest_sections.open_polls,
+    digest_sections.open_proposals,
+    digest_sections.decided_proposals,
     digest_sections.new_issues,
     digest_sections.top_issues,
     digest_sections.this_weeks_prompt,

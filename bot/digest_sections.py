@@ -10,11 +10,12 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.services import availability, issues, polls, prompts, volunteering
+from bot.services import availability, issues, polls, prompts, proposals, volunteering
 from bot.services.digest import MAX_LINES_PER_SECTION, DigestContext, DigestLine, DigestSection
 from bot.text import escape
 from bot.views.blocks import date_token
 from bot.views.polls import deadline_text, meeting_when
+from bot.views.proposals import responded_text, title_of
 
 
 def next_meetings(session: Session, ctx: DigestContext) -> DigestSection | None:
@@ -42,6 +43,36 @@ def open_polls(session: Session, ctx: DigestContext) -> DigestSection | None:
         lines.append(DigestLine(escape(poll.title), detail, poll.channel_id, poll.message_ts))
     return DigestSection("polls", "Open polls: have your say", lines, total=len(summaries),
                          more_hint="`/meet list` in each channel")
+
+
+def open_proposals(session: Session, ctx: DigestContext) -> DigestSection | None:
+    """Proposals still open: how many have responded and when they close, never who has not."""
+    summaries = proposals.open_proposals(session, ctx.team_id)
+    if not summaries:
+        return None
+    lines = [DigestLine(f"Proposal {item.number}: {escape(title_of(item.text))}",
+                        f"{responded_text(item.responded, item.asked)}, closes {deadline_text(item.closes_at, ctx.zone)}",
+                        item.channel_id, item.message_ts) for item in summaries[:MAX_LINES_PER_SECTION]]
+    return DigestSection("proposals", "Proposals: where do you stand?", lines, total=len(summaries),
+                         more_hint="`/propose list open`")
+
+
+def decided_proposals(session: Session, ctx: DigestContext) -> DigestSection | None:
+    """Outcomes recorded this period, with how many organisations agreed."""
+    items = proposals.decided_between(session, ctx.team_id, since=ctx.period.start, until=ctx.until)
+    if not items:
+        return None
+    lines = []
+    for item in items[:MAX_LINES_PER_SECTION]:
+        detail = f"*{item.outcome_label}*"
+        if item.organisations_represented:
+            detail += f", {item.organisations_agreeing or 0} of {item.organisations_represented} organisations agreed"
+        if item.quorum_met is False:
+            detail += ", no quorum"
+        lines.append(DigestLine(f"Proposal {item.number}: {escape(title_of(item.text))}", detail,
+                                item.channel_id, item.message_ts))
+    return DigestSection("outcomes", "Decided this week", lines, total=len(items),
+                         more_hint="`/propose list decided`")
 
 
 def new_issues(session: Session, ctx: DigestContext) -> DigestSection | None:

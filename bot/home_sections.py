@@ -9,10 +9,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.home import HomeContext
-from bot.services import availability, issues, polls, prompts, volunteering
+from bot.services import availability, issues, polls, prompts, proposals, volunteering
 from bot.views import issues as issue_views
 from bot.views import polls as poll_views
 from bot.views import prompts as prompt_views
+from bot.views import proposals as proposal_views
 from bot.views.availability import availability_home_blocks
 from bot.views.blocks import Block
 from bot.views.volunteering import volunteering_home_blocks
@@ -20,6 +21,10 @@ from bot.views.volunteering import volunteering_home_blocks
 
 def polls_waiting_for_vote(session: Session, ctx: HomeContext) -> list[Block]:
     return poll_views.home_blocks(polls.awaiting_vote(session, ctx.team_id, ctx.user_id), ctx.zone)
+
+
+def proposals_waiting_for_position(session: Session, ctx: HomeContext) -> list[Block]:
+    return proposal_views.home_blocks(proposals.awaiting_position(session, ctx.team_id, ctx.user_id))
 
 
 def prompts_waiting_for_answer(session: Session, ctx: HomeContext) -> list[Block]:

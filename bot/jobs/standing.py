@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.jobs import digest, housekeeping, issues, polls, prompts, runtime
+from bot.jobs import digest, housekeeping, issues, polls, prompts, proposals, runtime
 from bot.scheduler import FANOUT_EXECUTOR, WAKE_INTERVAL_SECONDS, Jobs
 from storage.db import Database
 from storage.repositories.processes import StandingJobRuns
@@ -55,6 +55,8 @@ STANDING: tuple[StandingJob, ...] = (
     StandingJob("digest:catch-up", digest.catch_up, timedelta(minutes=10)),
     StandingJob("issues:refresh-cards", issues.refresh_stale_cards, timedelta(minutes=1)),
     StandingJob("polls:repair-messages", polls.refresh_unrendered, timedelta(seconds=polls.SWEEP_SECONDS)),
+    StandingJob("proposals:repair-messages", proposals.refresh_unrendered,
+                timedelta(seconds=proposals.SWEEP_SECONDS)),
     StandingJob("prompts:tick", prompts.tick, timedelta(seconds=prompts.TICK_SECONDS), executor=FANOUT_EXECUTOR),
 )
 BY_ID = {job.job_id: job for job in STANDING}

@@ -59,6 +59,11 @@ class Attribution:
     def named(self) -> bool:
         return self.credit == Credit.NAMED and self.name is not None
 
+    @property
+    def anonymous(self) -> bool:
+        """Nothing about the person is shown: neither a name nor an organisation."""
+        return not self.named and not (self.credit == Credit.ORGANISATION and self.organisation)
+
     def line(self) -> str:
         """How an issue's card, list and export say who raised it."""
         if self.named:

@@ -13,7 +13,7 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from bot.services.members import is_coordinator
 from bot.text import truncate, unslack
 from storage.models import Issue, IssueForm, Member
 from storage.repositories.issues import IssueRepository
+from storage.repositories.proposals import ProposalRepository
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
 TITLE_MAX = 150
@@ -344,6 +345,20 @@ def is_author(issue: Issue, user_id: str) -> bool:
 
 
 @dataclass(frozen=True)
+class LinkedDecision:
+    """A decided proposal that addressed an issue (`/propose`)."""
+
+    number: int
+    outcome: str
+    text: str
+
+
+def _with_decisions(session: Session, summary: IssueSummary) -> IssueSummary:
+    found = ProposalRepository(session).decided_for_issues([summary.id]).get(summary.id, [])
+    return replace(summary, decisions=tuple(LinkedDecision(p.number, p.outcome or "", p.text) for p in found))
+
+
+@dataclass(frozen=True)
 class IssueSummary:
     """An issue as anyone may see it."""
 
@@ -362,6 +377,7 @@ class IssueSummary:
     message_ts: str | None = None
     source_permalink: str | None = None  # shown only when the author is named
     voted: bool = False  # whether the member looking has +1'd it
+    decisions: tuple[LinkedDecision, ...] = ()  # decided proposals that addressed it (cards and `show`)
 
     @property
     def is_open(self) -> bool:
@@ -408,7 +424,7 @@ def card(session: Session, team_id: str, issue_id: int) -> Card | None:
     issue = IssueRepository(session).by_id(team_id, issue_id)
     if issue is None:
         return None
-    return Card(summary(session, team_id, issue), issue.revision)
+    return Card(_with_decisions(session, summary(session, team_id, issue)), issue.revision)
 
 
 def get(session: Session, team_id: str, number: int) -> Issue:
@@ -549,7 +565,7 @@ def details(session: Session, team_id: str, number: int, *, viewer: str, viewer_
     """`/issue show N`, for the viewer alone. A coordinator sees no more of who raised it than anyone."""
     repo = IssueRepository(session)
     issue = get(session, team_id, number)
-    shown = summary(session, team_id, issue, viewer=viewer, surface=Surface.PRIVATE)
+    shown = _with_decisions(session, summary(session, team_id, issue, viewer=viewer, surface=Surface.PRIVATE))
     voter_ids = [user_id for user_id, _ in repo.voters(issue.id)]
     events = repo.events(issue.id)
     members = MemberRepository(session).many(team_id, voter_ids + [e.actor_id for e in events if e.actor_id])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -117,8 +118,11 @@ def _plural(count: int, word: str) -> str:
 UNTAGGED = "Not tagged"
 
 
-def as_markdown(rows: list[ExportRow], *, generated_at: datetime, zone: ZoneInfo) -> str:
-    """The evidence pack: issues grouped by tag, most supported first, credited as chosen."""
+def as_markdown(rows: list[ExportRow], *, generated_at: datetime, zone: ZoneInfo, leading: Sequence[str] = ()) -> str:
+    """The evidence pack: issues grouped by tag, most supported first, credited as chosen.
+
+    `leading` are Markdown sections other areas put before the issues (the agreed asks).
+    """
     local = generated_at.astimezone(zone)
     open_count = sum(1 for row in rows if row.status == "open")
     lines = [
@@ -128,6 +132,8 @@ def as_markdown(rows: list[ExportRow], *, generated_at: datetime, zone: ZoneInfo
         f"{open_count} open, {_plural(sum(row.plus_ones for row in rows), '+1')} from members.",
         "",
     ]
+    for part in leading:
+        lines += [part.rstrip("\n"), ""]
     groups: dict[str, list[ExportRow]] = defaultdict(list)
     for row in rows:
         for tag in row.tags or (UNTAGGED,):

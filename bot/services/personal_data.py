@@ -47,17 +47,19 @@ Forgetter = Callable[[Session, str, str], int]
 class Redraw:
     """Slack messages that may show a member, to redraw once they are forgotten.
 
-    Polls, issues and calls are redrawn from the database; `messages` (channel, ts) are posts
+    Polls, proposals, issues and calls are redrawn from the database; `messages` (channel, ts) are posts
     that cannot be rebuilt (an announcement, a digest) and have the member's name taken out.
     """
 
     polls: set[int] = field(default_factory=set)
+    proposals: set[int] = field(default_factory=set)
     issues: set[int] = field(default_factory=set)
     calls: set[int] = field(default_factory=set)
     messages: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, other: Redraw) -> Redraw:
         self.polls |= other.polls
+        self.proposals |= other.proposals
         self.issues |= other.issues
         self.calls |= other.calls
         self.messages |= other.messages

@@ -14,6 +14,7 @@ from bot.services import meeting_hours, privacy
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.meeting_hours import MeetingHours
 from bot.services.members import is_coordinator
+from bot.services.proposals import Quorum, parse_quorum, quorum_from_setting
 from storage.models import Member
 from storage.repositories.workspaces import CoordinatorRepository, MemberRepository, WorkspaceRepository
 
@@ -29,6 +30,7 @@ class GroupSettings:
     timezone_from_env: bool
     meeting_hours: MeetingHours
     meeting_hours_default: bool
+    quorum: Quorum | None = None  # what a proposal needs when it closes; None: no quorum
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def group_settings(session: Session, team_id: str, *, now: datetime, default_cha
         timezone_from_env=workspace.timezone is None,
         meeting_hours=meeting_hours.from_setting(workspace.meeting_hours),
         meeting_hours_default=workspace.meeting_hours is None,
+        quorum=quorum_from_setting(workspace.quorum),
     )
 
 
@@ -111,6 +114,17 @@ def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *
     workspace.meeting_hours = None if reset else hours.to_setting()
     workspace.updated_at = now
     return hours
+
+
+def set_quorum(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
+               configured_coordinators: Iterable[str]) -> Quorum | None:
+    """Read and keep the quorum proposals need (`50% organisations`, `off`); None when there is none."""
+    _require_coordinator(session, team_id, user_id, configured_coordinators, "change the quorum for proposals")
+    quorum = parse_quorum(text)
+    workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
+    workspace.quorum = quorum.to_setting() if quorum else None
+    workspace.updated_at = now
+    return quorum
 
 
 def coordinators(session: Session, team_id: str, *, configured: Iterable[str]) -> Coordinators:

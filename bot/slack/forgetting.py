@@ -1,6 +1,6 @@
 """After `/convene forget-me`: redraw the Slack messages that showed the member.
 
-Poll messages, issue cards and calls for volunteers are rendered again from the database, which
+Poll and proposal messages, issue cards and calls for volunteers are rendered again from the database, which
 no longer names them. Posts that cannot be rebuilt (a decision announcement, a digest, a thank-you
 reply) are read back from Slack and updated with the member's mentions and names taken out. A
 failure is logged without the member's ID and the rest carry on; polls and issue cards are also
@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.personal_data import Forgotten, redact
 from bot.slack.issue_cards import update_card
 from bot.slack.polls import PollMessages
+from bot.slack.proposals import ProposalMessages
 from bot.slack.volunteer_calls import refresh_call_message
 from bot.views.home import forgotten_home_view
 
@@ -33,6 +34,10 @@ def redraw_after_forgetting(rt: Runtime, team_id: str, user_id: str, forgotten: 
     messages = PollMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
     for poll_id in sorted(forgotten.redraw.polls):
         changed += _attempt(f"poll {poll_id}", lambda poll_id=poll_id: bool(messages.refresh(team_id, poll_id)))
+    proposal_messages = ProposalMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
+    for proposal_id in sorted(forgotten.redraw.proposals):
+        changed += _attempt(f"proposal {proposal_id}", lambda proposal_id=proposal_id: bool(
+            proposal_messages.refresh(team_id, proposal_id)))
     for issue_id in sorted(forgotten.redraw.issues):
         changed += _attempt(f"issue {issue_id}", lambda issue_id=issue_id: update_card(rt, team_id, issue_id))
     for call_id in sorted(forgotten.redraw.calls):

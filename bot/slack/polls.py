@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -160,6 +161,14 @@ class PollMessages:
         return True
 
 
+class RenderedMessages(Protocol):
+    """Messages kept in step with a revision counter (polls, proposals): what `PollRefresher` drives."""
+
+    def revision(self, item_id: int) -> int | None: ...
+
+    def update(self, team_id: str, item_id: int) -> int | None: ...
+
+
 @dataclass
 class _Pending:
     dirty: bool = True
@@ -169,13 +178,15 @@ class _Pending:
 class PollRefresher:
     """Refreshes poll messages after clicks: coalesced per poll, spaced out, never behind the database.
 
+    Proposals use it too: anything with `revision(id)` and `update(team_id, id)` (`RenderedMessages`).
+
     One round renders the poll and updates its message. If the revision moved during the update
     (a vote in this or another worker), it asks for another round, which the coalescer runs after
     the spacing. A round finds nothing to do when this process's last update already showed the
     current revision: any other process whose older render landed later re-checks on its own.
     """
 
-    def __init__(self, messages: PollMessages, executor: Executor, *, spacing: float = UPDATE_SPACING_SECONDS,
+    def __init__(self, messages: RenderedMessages, executor: Executor, *, spacing: float = UPDATE_SPACING_SECONDS,
                  sleep: Sleep = time.sleep) -> None:
         self.messages = messages
         self.coalescer = UpdateCoalescer(executor, self._round, spacing=spacing, sleep=sleep)

@@ -34,7 +34,8 @@ class CommandHelp:
 
 INTRO = (
     "*Convene* helps the working group find dates to meet, see who is free, keep a register of "
-    "commissioning issues, answer a few good questions now and then, and read one short digest a week."
+    "commissioning issues, decide on the asks they lead to, answer a few good questions now and then, and "
+    "read one short digest a week."
 )
 
 COMMANDS: dict[str, CommandHelp] = {
@@ -51,6 +52,9 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene settings meeting-hours <days> <from-to>; …",
                   "when `/meet suggest` may propose meetings, in the group's time zone (`default` resets)",
                   "/convene settings meeting-hours weekdays 18:00-21:00; Sat 10:00-13:00"),
+            Usage("/convene settings quorum N% organisations|members",
+                  "how much of the group must take part in a proposal for its outcome to count (`off` for none)",
+                  "/convene settings quorum 50% organisations"),
             Usage("/convene coordinators list", "who can manage polls, prompts and the digest"),
             Usage("/convene coordinators add @someone", "make a member a coordinator",
                   "/convene coordinators add @sam"),
@@ -139,6 +143,39 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/issue reopen N", "open a closed issue again", "/issue reopen 12"),
             Usage("/issue tags", "the themes and the tags in use"),
             Usage("/issue export", "a CSV and a Markdown evidence pack, sent to you by direct message"),
+        ),
+    ),
+    "/propose": CommandHelp(
+        "/propose",
+        "Put an ask to the group: members agree, abstain, disagree or block, and the outcome is recorded "
+        "with the organisations behind it.",
+        (
+            Usage("/propose", "open a form: the proposal, the issues it addresses, when it closes, the channel, "
+                  "anonymous or hidden positions"),
+            Usage('/propose "proposal" #N #N closes "when" [anonymous] [hidden]',
+                  "post a proposal in this channel straight away, addressing those issues from the register",
+                  '/propose "We ask commissioners to stop requiring a single lead provider" #12 #15 closes "Fri 5pm"'),
+            Usage("/propose list [open|decided] [page N]", "every proposal, newest first, a page at a time",
+                  "/propose list decided"),
+            Usage("/propose show N", "one proposal with its positions, reasons, issues and outcome",
+                  "/propose show 3"),
+            Usage("/propose help", "this help"),
+        ),
+        notes=(
+            "The closing time is read in your Slack time zone (`Fri 5pm`, `Mon 7 Dec 10am`, `tomorrow at noon`); "
+            "left out, a proposal closes a week later at 17:00. Members of the channel who have not responded get "
+            "one reminder in a direct message before it closes; nobody is named for not responding.",
+            "Click *Agree*, *Abstain*, *Disagree* or *Block*, again to change it until it closes; *My position* "
+            "adds a reason and says how you are shown (by name, by organisation only, or anonymously). In an "
+            "anonymous proposal nobody sees who took which position. An organisation agrees when one of its "
+            "members agrees and none disagrees or blocks.",
+            "At the closing time, or when its author or a coordinator closes it, they record the outcome: "
+            "*Agreed*, *Agreed with changes*, *Not agreed* or *Withdrawn*, with a statement; a block must be "
+            "resolved before a proposal is recorded as agreed. *Change closing time* moves it, and *Reopen* "
+            "takes positions again after it closed without an outcome (its author or a coordinator). With a quorum "
+            "(`/convene settings quorum 50% organisations`) a proposal without enough taking part is marked "
+            "“no quorum”. Decided proposals show on their issues, and in `/issue export`'s evidence pack and "
+            "decisions.csv.",
         ),
     ),
     "/prompt": CommandHelp(

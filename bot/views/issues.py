@@ -21,6 +21,7 @@ from bot.services.issues import (
     Page,
     label_of,
 )
+from bot.services.proposals import OUTCOME_LABELS
 from bot.text import escape, truncate
 from bot.views.blocks import (
     MAX_BUTTON_VALUE,
@@ -130,6 +131,7 @@ def card_message(summary: IssueSummary) -> tuple[str, list[Block]]:
     if summary.source_permalink:
         facts.append(f"<{summary.source_permalink}|the original message>")
     blocks.append(context(" · ".join(facts)))
+    blocks.extend(_decision_blocks(summary))
     if summary.is_open:
         blocks.append(actions(
             button(f"+1 ({summary.plus_ones})" if summary.plus_ones else "+1", PLUS_ONE_ACTION,
@@ -140,6 +142,17 @@ def card_message(summary: IssueSummary) -> tuple[str, list[Block]]:
     else:
         blocks.append(context(f":white_check_mark: Closed: {escape(truncate(summary.resolution or '', 1500))}"))
     return message_text(f"Issue #{summary.number}: {title}"), blocks
+
+
+def _decision_blocks(summary: IssueSummary, *, shown: int = 3) -> list[Block]:
+    """The decided proposals that addressed the issue (`/propose`), newest last."""
+    if not summary.decisions:
+        return []
+    lines = [f":ballot_box_with_ballot: Proposal {d.number}, *{OUTCOME_LABELS.get(d.outcome, d.outcome)}*: "
+             f"{escape(truncate(d.text.splitlines()[0] if d.text else '', 150))}" for d in summary.decisions[-shown:]]
+    if len(summary.decisions) > shown:
+        lines.insert(0, f"…and {len(summary.decisions) - shown} earlier decisions (`/propose list decided`)")
+    return [context("\n".join(lines))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +424,7 @@ def show_blocks(found: IssueDetails) -> list[Block]:
         blocks.append(context("You raised this; only you can see that here."))
     if item.tags:
         blocks.append(context("Tags: " + _tags_text(item.tags)))
+    blocks.extend(_decision_blocks(item))
     if not item.is_open:
         blocks.append(section(f":white_check_mark: *Resolution:* {escape(truncate(item.resolution or '', 2800))}"))
     voters = ", ".join(escape(name) for name in found.voters)
@@ -496,9 +510,12 @@ def credit_answered(number: int, credit: Credit, organisation: str | None) -> st
             f"You can change that any time with `/issue edit {number}`.")
 
 
-def export_comment(count: int, *, full: bool) -> str:
+def export_comment(count: int, *, full: bool, decisions: int = 0) -> str:
     said = f"The register of commissioning issues: {count} issue{'s' if count != 1 else ''}. "
-    said += "The CSV has one row per issue; the Markdown evidence pack groups them by tag with their +1s."
+    said += "The CSV has one row per issue; the Markdown evidence pack groups them by tag with their +1s"
+    said += (f", after the agreed asks. decisions.csv has the {decisions} decided proposal"
+             f"{'s' if decisions != 1 else ''} with the organisations that agreed." if decisions else
+             "; decisions.csv will list proposals once the group decides on some (`/propose`).")
     if full:
         said += (" This is the coordinators' copy: the CSV also says how each author chose to be credited and "
                  "who logged issues for others. Like every copy, it never says who raised an anonymous issue.")

@@ -24,6 +24,8 @@ TIMEZONE_BLOCK = "timezone"
 TIMEZONE_ACTION = "timezone_select"
 MEETING_HOURS_BLOCK = "meeting_hours"
 MEETING_HOURS_ACTION = "meeting_hours_input"
+QUORUM_BLOCK = "quorum"
+QUORUM_ACTION = "quorum_input"
 
 
 def settings_blocks(settings: GroupSettings, *, can_change: bool, paces: list[str] = ()) -> list[Block]:
@@ -34,15 +36,19 @@ def settings_blocks(settings: GroupSettings, *, can_change: bool, paces: list[st
         channel = "_not set_ — digests and announcements have nowhere to go yet"
     zone = f"`{settings.timezone}`" + (" (from CONVENE_TIMEZONE)" if settings.timezone_from_env else "")
     hours = settings.meeting_hours.describe() + (" (the default)" if settings.meeting_hours_default else "")
+    quorum = (f"{settings.quorum.describe()} must take part" if settings.quorum
+              else "none (a proposal's outcome counts however many take part)")
     blocks: list[Block] = [
         section("*Convene settings for this group*"),
         section("\n".join([f"*Channel:* {channel}", f"*Time zone:* {zone}",
-                           f"*Meeting hours* (for `/meet suggest`, {settings.timezone} time): {hours}", *paces])),
+                           f"*Meeting hours* (for `/meet suggest`, {settings.timezone} time): {hours}",
+                           f"*Quorum for proposals:* {quorum}", *paces])),
     ]
     if can_change:
         blocks.append(actions(button("Change settings", OPEN_SETTINGS_ACTION, style="primary")))
         blocks.append(context("Or type `/convene settings channel #channel`, `/convene settings timezone Europe/London` or "
-                              "`/convene settings meeting-hours weekdays 18:00-21:00; Sat 10:00-13:00`; "
+                              "`/convene settings meeting-hours weekdays 18:00-21:00; Sat 10:00-13:00`, "
+                              "`/convene settings quorum 50% organisations`; "
                               "`/digest schedule Fri 16:00` and `/prompt schedule weekly Tue 10:00` set the pace."))
     else:
         blocks.append(context("Coordinators can change these. `/convene coordinators list` shows who they are."))
@@ -65,6 +71,10 @@ def settings_modal(settings: GroupSettings) -> dict[str, Any]:
         "min_query_length": 2,
         "initial_option": option(settings.timezone, settings.timezone),
     }
+    quorum_input: dict[str, Any] = {"type": "plain_text_input", "action_id": QUORUM_ACTION, "max_length": 40,
+                                    "placeholder": {"type": "plain_text", "text": "50% organisations"}}
+    if settings.quorum is not None:
+        quorum_input["initial_value"] = f"{settings.quorum.percent}% {settings.quorum.basis}"
     return modal(
         "Convene settings",
         [
@@ -80,6 +90,9 @@ def settings_modal(settings: GroupSettings) -> dict[str, Any]:
             }, block_id=MEETING_HOURS_BLOCK,
                 hint="When /meet suggest may propose meetings, in the home time zone, e.g. "
                      "“weekdays 18:00-21:00; Sat 10:00-13:00”."),
+            input_block("Quorum for proposals", quorum_input, block_id=QUORUM_BLOCK, optional=True,
+                        hint="How much of the group must take part for a proposal's outcome to count, e.g. "
+                             "“50% organisations” or “60% members”. Leave it empty for none."),
         ],
         callback_id=SETTINGS_MODAL,
         submit="Save",

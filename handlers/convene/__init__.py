@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import areas
 from bot.runtime import Runtime
 from bot.services import digest as digests
-from bot.services import meeting_hours, personal_data, prompts, workspaces
+from bot.services import meeting_hours, personal_data, prompts, proposals, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator
 from bot.slack.forgetting import redraw_after_forgetting
@@ -21,6 +21,7 @@ from bot.text import channel_id_from, subcommand, user_id_from
 from bot.views import help as help_view
 from bot.views import personal_data as personal_view
 from bot.views import prompts as prompt_views
+from bot.views import proposals as proposal_views
 from bot.views import settings as settings_view
 from handlers.common import acting_coordinator, ephemeral, telling
 
@@ -89,6 +90,8 @@ class ConveneHandlers:
             self._change_timezone(team_id, user_id, sub.rest, respond)
         elif sub.name in ("meeting-hours", "meeting-times", "hours"):
             self._change_meeting_hours(team_id, user_id, sub.rest, respond)
+        elif sub.name == "quorum":
+            self._change_quorum(team_id, user_id, sub.rest, respond)
         elif sub.name in ("", "show"):
             self._show_settings(team_id, user_id, respond)
         else:
@@ -134,6 +137,15 @@ class ConveneHandlers:
                                              default_timezone=self.rt.settings.convene_timezone).timezone
         ephemeral(respond, f":white_check_mark: `/meet suggest` will propose meetings {hours.describe()}, "
                            f"read in the group's time zone ({zone}).")
+
+    def _change_quorum(self, team_id: str, user_id: str, text: str, respond: Respond) -> None:
+        if not text.strip():
+            raise InvalidInput("Say what share of the group must take part, or `off`.",
+                               example="/convene settings quorum 50% organisations")
+        with self.rt.db.unit_of_work() as session:
+            quorum = workspaces.set_quorum(session, team_id, user_id, text, now=self.rt.clock(),
+                                           configured_coordinators=self.rt.settings.convene_coordinators)
+        ephemeral(respond, proposal_views.quorum_changed_text(quorum))
 
     def _coordinators(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
@@ -232,6 +244,13 @@ class ConveneHandlers:
             except InvalidInput as error:
                 ack(response_action="errors", errors={settings_view.MEETING_HOURS_BLOCK: error.message})
                 return
+        quorum_text = (values.get(settings_view.QUORUM_BLOCK, {}).get(settings_view.QUORUM_ACTION, {})
+                       .get("value") or "").strip() or "off"
+        try:
+            quorum_changed = proposals.parse_quorum(quorum_text) != before.quorum
+        except InvalidInput as error:
+            ack(response_action="errors", errors={settings_view.QUORUM_BLOCK: error.message})
+            return
         try:
             with self.rt.db.unit_of_work() as session:
                 now = self.rt.clock()
@@ -244,6 +263,9 @@ class ConveneHandlers:
                 if hours_changed:
                     workspaces.set_meeting_hours(session, team_id, user_id, hours_text, now=now,
                                                  configured_coordinators=configured)
+                if quorum_changed:
+                    workspaces.set_quorum(session, team_id, user_id, quorum_text, now=now,
+                                          configured_coordinators=configured)
         except InvalidInput as error:
             ack(response_action="errors", errors={settings_view.TIMEZONE_BLOCK: error.message})
             return

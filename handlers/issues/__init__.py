@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.runtime import Runtime
-from bot.services import issues, issues_export
+from bot.services import issues, issues_export, proposals_export
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.issues import IssueDraft, IssuePrefill, Source
 from bot.services.members import member_zone, workspace_zone
@@ -257,18 +257,23 @@ class IssueHandlers:
             rows = issues_export.export_rows(session, team_id, full=full)
             member = MemberRepository(session).get(team_id, user_id)
             zone = member_zone(member, workspace_zone(WorkspaceRepository(session).get(team_id), self.rt.home_zone))
+            decisions = proposals_export.decisions(session, team_id)
         stamp = now.astimezone(zone).strftime("%Y-%m-%d")
+        asks = proposals_export.markdown_section(decisions, zone=zone)
         client.files_upload_v2(
             channel=open_dm(client, user_id),
             file_uploads=[
                 {"content": issues_export.as_csv(rows, full=full), "filename": f"convene-issues-{stamp}.csv",
                  "title": "Commissioning issues (CSV)"},
-                {"content": issues_export.as_markdown(rows, generated_at=now, zone=zone),
+                {"content": issues_export.as_markdown(rows, generated_at=now, zone=zone, leading=[asks]),
                  "filename": f"convene-evidence-pack-{stamp}.md", "title": "Commissioning issues: evidence pack"},
+                {"content": proposals_export.as_csv(decisions, zone=zone), "filename": "decisions.csv",
+                 "title": "Decisions on proposals (CSV)"},
             ],
-            initial_comment=issue_views.export_comment(len(rows), full=full),
+            initial_comment=issue_views.export_comment(len(rows), full=full, decisions=len(decisions)),
         )
-        ephemeral(respond, "I have sent you a direct message with the register as a CSV and a Markdown evidence pack.")
+        ephemeral(respond, "I have sent you a direct message with the register as a CSV, a Markdown evidence pack and "
+                           "the decisions on proposals (decisions.csv).")
 
     # The form
     def submit_form(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

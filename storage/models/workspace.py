@@ -22,6 +22,9 @@ class Workspace(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # When /meet suggest may propose meetings (bot.services.meeting_hours); None: the default.
     meeting_hours: Mapped[str | None] = mapped_column(String(400))
+    # The quorum a proposal needs when it closes ("50 organisations": 50% of the organisations
+    # represented in its channel took a position; bot.services.proposals); None: no quorum.
+    quorum: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

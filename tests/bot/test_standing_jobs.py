@@ -21,7 +21,8 @@ def test_a_job_runs_again_once_its_interval_has_passed(bot: BotUnderTest) -> Non
     bot.clock.advance(seconds=61)
     assert standing.run_due(bot.runtime) == ["issues:refresh-cards"]
     bot.clock.advance(seconds=60)
-    assert standing.run_due(bot.runtime) == ["issues:refresh-cards", "polls:repair-messages", "prompts:tick"]
+    assert standing.run_due(bot.runtime) == ["issues:refresh-cards", "polls:repair-messages",
+                                            "proposals:repair-messages", "prompts:tick"]
 
 
 def test_cron_a_little_early_does_not_skip_a_run(bot: BotUnderTest) -> None:

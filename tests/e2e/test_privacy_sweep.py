@@ -2,8 +2,8 @@
 Convene sent to Slack is searched for the anonymous member.
 
 A member votes in an anonymous poll, answers a prompt anonymously (in the modal and in a reply),
-raises anonymous issues (from the form and from their own message), and a coordinator turns their
-shared answer into an issue. Then others list, show, export, preview and post the digest, open the
+raises anonymous issues (from the form and from their own message), disagrees with a reason in an
+anonymous proposal, and a coordinator turns their shared answer into an issue. Then others list, show, export, preview and post the digest, open the
 poll's results and their App Home. Nothing anyone but the member was sent (messages, modals,
 App Homes, replies, uploaded files, and what clients receive but do not show: private metadata,
 block and action IDs, button values) holds their ID, names or organisation.
@@ -22,6 +22,8 @@ from storage.models import Member
 from storage.repositories.workspaces import WorkspaceRepository
 from tests.e2e.polls_helpers import footer_action, option_ids, poll_message, vote_action
 from tests.e2e.prompting import prompt_dms
+from tests.e2e.proposals_helpers import footer_action as proposal_footer
+from tests.e2e.proposals_helpers import proposal_message, stance_action
 from tests.e2e.privacy_sweep import Acting, Person, Sweep
 from tests.harness.bot import TEAM_ID, BotUnderTest
 from tests.harness.signed import view_state
@@ -112,6 +114,29 @@ def _anonymous_issues(bot: BotUnderTest, act: Acting) -> None:
                                        "credit": "anonymous"}), user=ANON.user_id)
 
 
+def _anonymous_positions(bot: BotUnderTest, act: Acting) -> None:
+    """An anonymous proposal: the member disagrees with a reason, others agree, it is decided."""
+    act.command("/propose", '"We ask commissioners to stop requiring a single lead provider" closes "Fri 5pm" '
+                            "anonymous", user="UALICE")
+    message = proposal_message(bot)
+    act.click(stance_action(message, "disagree"), user=ANON.user_id, channel_id="CGROUP", message=message)
+    form = act.last_view()
+    act.submit(form, view_state(form, {"proposal_stance": "disagree",
+                                       "proposal_reason": "Marshwood would lose its only contract."}),
+               user=ANON.user_id)
+    act.click(stance_action(proposal_message(bot), "agree"), user="UBEN", channel_id="CGROUP",
+              message=proposal_message(bot))
+    shown = json.dumps(proposal_message(bot)["blocks"])
+    assert "Disagree *1*" in shown and "would lose its only contract" in shown, "the reason is shown, unnamed"
+    act.click(proposal_footer(proposal_message(bot), "proposal_record_outcome"), user="UALICE", channel_id="CGROUP",
+              message=proposal_message(bot))
+    outcome = act.last_view()
+    act.submit(outcome, view_state(outcome, {"proposal_outcome_choice": "agreed_with_changes"}), user="UALICE")
+    assert "Agreed with changes" in json.dumps(bot.fake.messages("CGROUP")[-1])
+    for viewer in ("UADMIN", "UBEN"):
+        act.command("/propose", "show 1", user=viewer)
+
+
 def _everyone_else_looks(bot: BotUnderTest, act: Acting) -> None:
     for user, command in (("UBEN", "list"), ("UBEN", "show 1"), ("UBEN", "show 2"), ("UBEN", "show 3"),
                           ("UALICE", "list all"), ("UADMIN", "show 2"), ("UADMIN", "export"), ("UBEN", "export")):
@@ -136,6 +161,7 @@ def test_nothing_sent_to_anyone_else_can_tell_who_the_anonymous_member_is(
     _anonymous_poll(bot, act)
     _anonymous_answers(bot, act)
     _anonymous_issues(bot, act)
+    _anonymous_positions(bot, act)
     _everyone_else_looks(bot, act)
     act.command("/convene", "my-data", user=ANON.user_id)
     act.open_home(user=ANON.user_id)
@@ -144,7 +170,7 @@ def test_nothing_sent_to_anyone_else_can_tell_who_the_anonymous_member_is(
     assert sweep.leaks(ANON) == []
     # The sweep does see them where Convene speaks to them alone (their own export, their modals).
     assert sweep.seen_by_themselves(ANON) > 0
-    exported = [f for f in bot.fake.files if f["filename"].endswith(".csv")]
+    exported = [f for f in bot.fake.files if f["filename"].startswith("convene-issues") and f["filename"].endswith(".csv")]
     assert len(exported) == 2 and all(b"Raised anonymously" in f["content"] for f in exported)
     digest = [m for m in bot.fake.messages("CGROUP") if (m.get("metadata") or {}).get("event_type") == "convene_digest"]
     assert digest and "Anonymous" in json.dumps(digest[0]["blocks"]), "the quote is in the digest, unnamed"
