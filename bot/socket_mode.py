@@ -271,6 +271,10 @@ class SocketMode:
         self.socket_client.closed = True
         if self.socket_client.current_session is not None:
             close_now(self.socket_client.current_session)
+        # slack_sdk's processing thread waits for the next message with a timeout, and its close()
+        # joins that thread; a None (which it skips) wakes it now, so stopping never waits on that
+        # timeout (nor on a clock that jumps, as under libfaketime).
+        self.socket_client.message_queue.put(None)
         self.socket_client.close()
 
     # ---- listeners ----------------------------------------------------------------------------
