@@ -478,12 +478,9 @@ def away_between(session: Session, team_id: str, start: date, end: date) -> list
 
     The weekly digest uses this for "who is away" in the coming week.
     """
-    absences = AbsenceRepository(session).overlapping(team_id, start, end)
-    if not absences:
-        return []
-    members = MemberRepository(session).many(team_id, {a.user_id for a in absences})
-    return [Away(a.user_id, known_as(member), a.starts_on, a.ends_on) for a in absences
-            if (member := members.get(a.user_id)) is not None and not member.is_bot and not member.deleted]
+    return [Away(a.user_id, known_as(member), a.starts_on, a.ends_on)
+            for a, member in AbsenceRepository(session).overlapping_with_members(team_id, start, end)
+            if not member.is_bot and not member.deleted]
 
 
 @dataclass(frozen=True)

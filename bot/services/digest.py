@@ -111,8 +111,7 @@ def parse_schedule(text: str) -> tuple[int, int, int]:
 
 
 def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_channel: str | None) -> Schedule:
-    row = DigestRepository(session).settings(team_id)
-    workspace = WorkspaceRepository(session).get(team_id)
+    row, workspace = DigestRepository(session).settings_and_workspace(team_id)
     zone = workspace_zone(workspace, home)
     group_channel = (workspace.channel_id if workspace else None) or default_channel
     if row is None:

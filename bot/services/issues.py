@@ -26,7 +26,7 @@ from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingEr
 from bot.services.members import is_coordinator
 from bot.text import truncate, unslack
 from storage.models import Issue, IssueForm, Member
-from storage.repositories.issues import IssueRepository
+from storage.repositories.issues import DescribedIssue, IssueRepository
 from storage.repositories.proposals import ProposalRepository
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
@@ -395,11 +395,24 @@ class Card:
 def _summaries(session: Session, team_id: str, issues: Sequence[Issue], *,
                viewer: str | None = None, surface: Surface = Surface.CHANNEL) -> list[IssueSummary]:
     repo = IssueRepository(session)
-    ids = [issue.id for issue in issues]
-    tags = repo.tags_of(ids)
+    tags = repo.tags_of(issue.id for issue in issues)
     authors = [issue.author_id for issue in issues if issue.author_id and issue.credit == Credit.NAMED]
     members = MemberRepository(session).many(team_id, authors)
-    voted = repo.voted_on(viewer, ids) if viewer else set()
+    return _summarise(session, issues, tags, members, viewer=viewer, surface=surface)
+
+
+def _described_summaries(session: Session, rows: list[DescribedIssue], *, viewer: str | None = None,
+                         surface: Surface = Surface.CHANNEL) -> list[IssueSummary]:
+    """Summaries of issues read with their tags and named authors."""
+    tags = {issue.id: issue_tags for issue, issue_tags, _member in rows}
+    members = {member.user_id: member for _issue, _tags, member in rows if member is not None}
+    return _summarise(session, [issue for issue, _tags, _member in rows], tags, members, viewer=viewer,
+                      surface=surface)
+
+
+def _summarise(session: Session, issues: Sequence[Issue], tags: dict[int, list[str]], members: dict[str, Member], *,
+               viewer: str | None, surface: Surface) -> list[IssueSummary]:
+    voted = IssueRepository(session).voted_on(viewer, [issue.id for issue in issues]) if viewer else set()
     out = []
     for issue in issues:
         shown = attribution(issue, members, surface=surface, viewer=viewer)
@@ -449,14 +462,14 @@ def created_from(session: Session, team_id: str, origin: str) -> IssueSummary | 
 
 def new_issues(session: Session, team_id: str, *, since: datetime, until: datetime) -> list[IssueSummary]:
     """Issues added in [since, until), oldest first (for the weekly digest)."""
-    return _summaries(session, team_id, IssueRepository(session).created_between(team_id, since, until))
+    return _described_summaries(session, IssueRepository(session).created_between_described(team_id, since, until))
 
 
 def top_issues(session: Session, team_id: str, *, limit: int = 5, status: str = "open",
                viewer: str | None = None) -> list[IssueSummary]:
     """The issues with most +1s (newest first among equals)."""
-    rows, _total = IssueRepository(session).page(team_id, tag=None, status=status, order="top", offset=0, limit=limit)
-    return _summaries(session, team_id, rows, viewer=viewer, surface=Surface.PRIVATE if viewer else Surface.CHANNEL)
+    rows = IssueRepository(session).top_described(team_id, status=status, limit=limit)
+    return _described_summaries(session, rows, viewer=viewer, surface=Surface.PRIVATE if viewer else Surface.CHANNEL)
 
 
 def similar(session: Session, team_id: str, text: str, *, tags: Iterable[str] = (), limit: int = 3,

@@ -22,7 +22,7 @@ from bot.services.poll_dates import OptionsInvalid, When, parse_deadline, parse_
 from bot.text import QuoteError, split_args
 from storage.models import Poll, PollOption, PollVote
 from storage.repositories.ledger import DispatchLedger
-from storage.repositories.polls import PollRepository
+from storage.repositories.polls import CountedPoll, PollRepository
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
 # Two blocks per option (its tally, its buttons) and six around them fill Slack's 50-block message.
@@ -658,22 +658,19 @@ class OpenPollSummary:
         return self.voters / self.invited if self.invited else None
 
 
-def _summaries(session: Session, polls: list[Poll]) -> list[OpenPollSummary]:
-    counts = PollRepository(session).response_counts(poll.id for poll in polls)
-    return [OpenPollSummary(poll.id, poll.title, poll.channel_id, poll.message_ts, poll.deadline,
-                            *counts.get(poll.id, (0, 0))) for poll in polls]
+def _summaries(counted: list[CountedPoll]) -> list[OpenPollSummary]:
+    return [OpenPollSummary(poll.id, poll.title, poll.channel_id, poll.message_ts, poll.deadline, voters, invited)
+            for poll, voters, invited in counted]
 
 
 def open_polls(session: Session, team_id: str, *, channel_id: str | None = None) -> list[OpenPollSummary]:
     """Open polls (of one channel, or all), soonest deadline first, with their response rates."""
-    repo = PollRepository(session)
-    polls = repo.open_in_channel(team_id, channel_id) if channel_id else repo.open_polls(team_id)
-    return _summaries(session, [poll for poll in polls if poll.message_ts])
+    return _summaries(PollRepository(session).open_with_counts(team_id, channel_id))
 
 
 def awaiting_vote(session: Session, team_id: str, user_id: str) -> list[OpenPollSummary]:
     """Open polls the member was asked to answer and has not."""
-    return _summaries(session, PollRepository(session).awaiting(team_id, user_id))
+    return _summaries(PollRepository(session).awaiting_with_counts(team_id, user_id))
 
 
 def upcoming_meetings(session: Session, team_id: str, *, now: datetime) -> list[Meeting]:

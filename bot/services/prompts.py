@@ -1020,22 +1020,18 @@ def period_prompt(session: Session, team_id: str, *, start: datetime, end: datet
     For the weekly digest: the question, how many it went to and how many answered, and up to
     `quotes` answers (one per author) whose authors allowed quoting, credited as they chose.
     """
-    round_ = RoundRepository(session).latest(team_id, since=start, until=end)
-    if round_ is None:
+    found = RoundRepository(session).latest_with_counts(team_id, since=start, until=end)
+    if found is None:
         return None
-    prompt = PromptRepository(session).get(round_.prompt_id)
-    sent, answered = DeliveryRepository(session).round_respondents(round_.id)
-    shareable = AnswerRepository(session).shareable_for_round(round_.id)
-    one_each: list[PromptAnswer] = []
-    for answer in shareable:
-        if answer.user_id not in {a.user_id for a in one_each}:
-            one_each.append(answer)
-    chosen = one_each[:quotes]
-    members = MemberRepository(session).many(team_id, [a.user_id for a in chosen])
+    round_, number, sent, answered = found
+    one_each: dict[str, tuple[PromptAnswer, Member | None]] = {}
+    for answer, member in AnswerRepository(session).shareable_for_round_with_authors(round_.id):
+        one_each.setdefault(answer.user_id, (answer, member))
+    chosen = list(one_each.values())[:quotes]
     return PeriodPrompt(
-        number=prompt.number if prompt else 0, question=round_.question, started_at=round_.started_at,
+        number=number or 0, question=round_.question, started_at=round_.started_at,
         sent=sent, answered=answered,
-        quotes=[Quote(a.text, credit_label(a, members.get(a.user_id))) for a in chosen],
+        quotes=[Quote(answer.text, credit_label(answer, member)) for answer, member in chosen],
     )
 
 

@@ -345,9 +345,8 @@ def call_state(session: Session, team_id: str, call_id: int) -> CallState:
 
 def open_calls(session: Session, team_id: str) -> list[CallState]:
     """Open calls, newest first: for `/volunteer list`, the App Home and the weekly digest."""
-    calls = VolunteerCallRepository(session).open_calls(team_id)
-    answers = VolunteerResponseRepository(session).for_calls([c.id for c in calls])
-    return [_build(call, answers.get(call.id, [])) for call in calls]
+    return [_build(call, responses)
+            for call, responses in VolunteerCallRepository(session).open_calls_with_responses(team_id)]
 
 
 def _require(call: VolunteerCall | None) -> VolunteerCall:

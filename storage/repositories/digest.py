@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts
-from storage.models import DigestRun, DigestSettings
+from storage.models import DigestRun, DigestSettings, Workspace
 
 
 class DigestRepository:
@@ -17,6 +17,17 @@ class DigestRepository:
 
     def settings(self, team_id: str) -> DigestSettings | None:
         return self.session.get(DigestSettings, team_id)
+
+    def settings_and_workspace(self, team_id: str) -> tuple[DigestSettings | None, Workspace | None]:
+        """The digest's settings and the workspace they belong to, in one query."""
+        row = self.session.execute(
+            select(Workspace, DigestSettings)
+            .outerjoin(DigestSettings, DigestSettings.team_id == Workspace.team_id)
+            .where(Workspace.team_id == team_id)
+        ).first()
+        if row is None:  # settings are saved with their workspace, so without one there are none
+            return self.settings(team_id), None
+        return row[1], row[0]
 
     def save_settings(self, team_id: str, *, weekday: int, hour: int, minute: int, enabled: bool,
                       channel_id: str | None, updated_by: str | None, now: datetime) -> DigestSettings:

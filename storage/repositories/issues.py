@@ -9,7 +9,12 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts
-from storage.models import Issue, IssueCounter, IssueEvent, IssueForm, IssueTag, IssueVote
+from storage.models import Issue, IssueCounter, IssueEvent, IssueForm, IssueTag, IssueVote, Member
+
+# An issue's tags travel with it as one string in `described`; tags are words, never this.
+TAG_SEPARATOR = "\x1f"
+
+DescribedIssue = tuple[Issue, list[str], Member | None]
 
 ORDERS = ("new", "top", "old")
 STATUS_FILTERS = ("open", "closed", "all")
@@ -72,6 +77,26 @@ class IssueRepository:
         self.session.execute(update(Issue).where(Issue.id == issue_id).values(**values))
 
     # Tags
+    # Described issues: each with its tags (sorted) and, when it is credited by name, its author's
+    # member row, read in one statement whatever the number of issues (the weekly digest's lists).
+    def created_between_described(self, team_id: str, since: datetime, until: datetime) -> list[DescribedIssue]:
+        return self._described(
+            select(Issue).where(Issue.team_id == team_id, Issue.created_at >= since, Issue.created_at < until)
+            .order_by(Issue.number))
+
+    def top_described(self, team_id: str, *, status: str, limit: int) -> list[DescribedIssue]:
+        """The issues with most +1s (newest first among equals), without counting the rest."""
+        return self._described(self._filtered(select(Issue), team_id, tag=None, status=status)
+                               .order_by(Issue.plus_ones.desc(), Issue.number.desc()).limit(limit))
+
+    def _described(self, query: Select) -> list[DescribedIssue]:  # type: ignore[type-arg]
+        tags = (select(func.aggregate_strings(IssueTag.tag, TAG_SEPARATOR))
+                .where(IssueTag.issue_id == Issue.id).correlate(Issue).scalar_subquery())
+        named_author = and_(Issue.credit == "named", Member.team_id == Issue.team_id, Member.user_id == Issue.author_id)
+        rows = self.session.execute(query.add_columns(tags, Member).outerjoin(Member, named_author))
+        return [(issue, sorted(joined.split(TAG_SEPARATOR)) if joined else [], member)
+                for issue, joined, member in rows]
+
     def tags_of(self, issue_ids: Iterable[int]) -> dict[int, list[str]]:
         ids = list(issue_ids)
         found: dict[int, list[str]] = {issue_id: [] for issue_id in ids}
@@ -213,12 +238,6 @@ class IssueRepository:
             query = query.join(IssueTag, and_(IssueTag.issue_id == Issue.id, IssueTag.team_id == team_id,
                                               IssueTag.tag == tag))
         return query
-
-    def created_between(self, team_id: str, since: datetime, until: datetime) -> list[Issue]:
-        return list(self.session.scalars(
-            select(Issue).where(Issue.team_id == team_id, Issue.created_at >= since, Issue.created_at < until)
-            .order_by(Issue.number)
-        ))
 
     def similarity_rows(self, team_id: str) -> list[tuple[int, str]]:
         """(id, terms) of every issue in the workspace."""

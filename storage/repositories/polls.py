@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts
 from storage.models import Poll, PollInvitee, PollOption, PollVote
+
+# A poll with (members who voted, members in its audience; 0 when it was never listed).
+CountedPoll = tuple[Poll, int, int]
 
 
 class PollRepository:
@@ -41,29 +44,37 @@ class PollRepository:
     def delete(self, poll: Poll) -> None:
         self.session.execute(delete(Poll).where(Poll.id == poll.id))
 
-    def open_in_channel(self, team_id: str, channel_id: str) -> list[Poll]:
-        return list(self.session.scalars(
-            select(Poll)
-            .where(Poll.team_id == team_id, Poll.channel_id == channel_id, Poll.status == "open")
-            .order_by(Poll.deadline.is_(None), Poll.deadline, Poll.id)
-        ))
+    # Open polls with their response counts: per poll (members who voted, members asked or who
+    # voted; 0 when nobody was listed as asked), read in the same statement as the polls.
+    def open_with_counts(self, team_id: str, channel_id: str | None = None) -> list[CountedPoll]:
+        """Open polls that made it into Slack (of one channel, or all), soonest deadline first."""
+        query = select(Poll).where(Poll.team_id == team_id, Poll.status == "open", Poll.message_ts.is_not(None))
+        if channel_id:
+            query = query.where(Poll.channel_id == channel_id)
+        return self._counted(query.order_by(Poll.deadline.is_(None), Poll.deadline, Poll.id))
 
-    def open_polls(self, team_id: str) -> list[Poll]:
-        return list(self.session.scalars(
-            select(Poll)
-            .where(Poll.team_id == team_id, Poll.status == "open", Poll.message_ts.is_not(None))
-            .order_by(Poll.deadline.is_(None), Poll.deadline, Poll.id)
-        ))
-
-    def awaiting(self, team_id: str, user_id: str) -> list[Poll]:
+    def awaiting_with_counts(self, team_id: str, user_id: str) -> list[CountedPoll]:
         """Open polls the member was asked to answer and has not."""
         voted = exists().where(PollVote.poll_id == Poll.id, PollVote.user_id == user_id)
-        return list(self.session.scalars(
+        return self._counted(
             select(Poll)
             .join(PollInvitee, and_(PollInvitee.poll_id == Poll.id, PollInvitee.user_id == user_id))
             .where(Poll.team_id == team_id, Poll.status == "open", Poll.message_ts.is_not(None), ~voted)
             .order_by(Poll.deadline.is_(None), Poll.deadline, Poll.id)
-        ))
+        )
+
+    def _counted(self, query: Select) -> list[CountedPoll]:  # type: ignore[type-arg]
+        voter = PollVote.poll_id == Poll.id
+        voters = select(func.count(func.distinct(PollVote.user_id))).where(voter).correlate(Poll).scalar_subquery()
+        asked = select(func.count()).select_from(PollInvitee).where(PollInvitee.poll_id == Poll.id) \
+            .correlate(Poll).scalar_subquery()
+        was_asked = exists().where(PollInvitee.poll_id == PollVote.poll_id, PollInvitee.user_id == PollVote.user_id)
+        unasked_voters = select(func.count(func.distinct(PollVote.user_id))).where(voter, ~was_asked) \
+            .correlate(Poll).scalar_subquery()
+        rows = self.session.execute(query.add_columns(voters, asked, unasked_voters))
+        # A poll whose audience was never listed (a DM, a channel Convene could not read) has no "of M".
+        return [(poll, int(voted), int(asked_count) + int(unasked) if asked_count else 0)
+                for poll, voted, asked_count, unasked in rows]
 
     def decided_with_options(self, team_id: str, *, starting_after: datetime) -> list[tuple[Poll, PollOption]]:
         """Decided polls whose chosen option starts after `starting_after`, soonest first."""
@@ -187,23 +198,3 @@ class PollRepository:
             delete(PollInvitee).where(PollInvitee.team_id == team_id, PollInvitee.user_id == user_id)
         )
         return int(result.rowcount or 0)
-
-    def response_counts(self, poll_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-        """Per poll: (members who voted, members asked or who voted; 0 when nobody was listed as asked)."""
-        ids = list(poll_ids)
-        if not ids:
-            return {}
-        voters = dict(self.session.execute(
-            select(PollVote.poll_id, func.count(func.distinct(PollVote.user_id)))
-            .where(PollVote.poll_id.in_(ids)).group_by(PollVote.poll_id)
-        ).all())
-        voted = select(PollVote.poll_id, PollVote.user_id).where(PollVote.poll_id.in_(ids))
-        asked = select(PollInvitee.poll_id, PollInvitee.user_id).where(PollInvitee.poll_id.in_(ids))
-        everyone = voted.union(asked).subquery()
-        audience = dict(self.session.execute(
-            select(everyone.c.poll_id, func.count()).group_by(everyone.c.poll_id)
-        ).all())
-        listed = set(self.session.scalars(select(PollInvitee.poll_id).where(PollInvitee.poll_id.in_(ids)).distinct()))
-        # A poll whose audience was never listed (a DM, a channel Convene could not read) has no "of M".
-        return {poll_id: (voters.get(poll_id, 0), audience.get(poll_id, 0) if poll_id in listed else 0)
-                for poll_id in ids}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from storage.db import insert_ignoring_conflicts
 from storage.models.prompts import DEFAULT_NUDGE_DAYS
 from storage.models import (
+    Member,
     Prompt,
     PromptAnswer,
     PromptDelivery,
@@ -152,14 +153,26 @@ class RoundRepository:
             .order_by(PromptRound.started_at)
         ))
 
-    def latest(self, team_id: str, *, since: datetime, until: datetime) -> PromptRound | None:
-        """The most recent round started in [since, until], scheduled rounds before manual ones."""
-        return self.session.scalar(
-            select(PromptRound)
+    def latest_with_counts(self, team_id: str, *, since: datetime,
+                           until: datetime) -> tuple[PromptRound, int | None, int, int] | None:
+        """The most recent round started in [since, until] (scheduled rounds before manual ones), with
+        its prompt's number and (members sent it, members who answered), in one query."""
+        sent = PromptDelivery.status == "sent"
+        in_round = PromptDelivery.round_id == PromptRound.id
+        sent_to = select(func.count()).select_from(PromptDelivery).where(in_round, sent).scalar_subquery()
+        answered_by = (select(func.count()).select_from(PromptDelivery).where(in_round, sent, _answered())
+                       .scalar_subquery())
+        row = self.session.execute(
+            select(PromptRound, Prompt.number, sent_to, answered_by)
+            .outerjoin(Prompt, Prompt.id == PromptRound.prompt_id)
             .where(PromptRound.team_id == team_id, PromptRound.started_at >= since, PromptRound.started_at <= until)
             .order_by((PromptRound.kind == "scheduled").desc(), PromptRound.started_at.desc(), PromptRound.id.desc())
             .limit(1)
-        )
+        ).first()
+        if row is None:
+            return None
+        round_, number, sent_count, answered_count = row
+        return round_, number, int(sent_count or 0), int(answered_count or 0)
 
     def forget_starter(self, team_id: str, user_id: str) -> int:
         result = self.session.execute(
@@ -335,19 +348,6 @@ class DeliveryRepository:
         )
         return int(result.rowcount or 0)
 
-    def round_respondents(self, round_id: int) -> tuple[int, int]:
-        """(members sent this round's prompt, members who answered it)."""
-        sent = self.session.scalar(
-            select(func.count()).select_from(PromptDelivery)
-            .where(PromptDelivery.round_id == round_id, PromptDelivery.status == "sent")
-        )
-        answered = self.session.scalar(
-            select(func.count()).select_from(PromptDelivery)
-            .where(PromptDelivery.round_id == round_id, PromptDelivery.status == "sent", _answered())
-        )
-        return int(sent or 0), int(answered or 0)
-
-
 class AnswerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -394,13 +394,16 @@ class AnswerRepository:
             .where(PromptAnswer.team_id == team_id, PromptAnswer.prompt_id == prompt_id)
         ) or 0)
 
-    def shareable_for_round(self, round_id: int) -> list[PromptAnswer]:
-        return list(self.session.scalars(
-            select(PromptAnswer)
-            .join(PromptDelivery, and_(PromptDelivery.id == PromptAnswer.delivery_id))
+    def shareable_for_round_with_authors(self, round_id: int) -> list[tuple[PromptAnswer, Member | None]]:
+        """`shareable_for_round`, each answer with its author's member row (for crediting), in one query."""
+        rows = self.session.execute(
+            select(PromptAnswer, Member)
+            .join(PromptDelivery, PromptDelivery.id == PromptAnswer.delivery_id)
+            .outerjoin(Member, and_(Member.team_id == PromptAnswer.team_id, Member.user_id == PromptAnswer.user_id))
             .where(PromptDelivery.round_id == round_id, PromptAnswer.shareable.is_(True))
             .order_by(PromptAnswer.created_at, PromptAnswer.id)
-        ))
+        )
+        return [(answer, member) for answer, member in rows]
 
     def for_member(self, team_id: str, user_id: str) -> list[PromptAnswer]:
         return list(self.session.scalars(

@@ -39,14 +39,23 @@ class VolunteerCallRepository:
     def delete(self, team_id: str, call_id: int) -> None:
         self.session.execute(delete(VolunteerCall).where(VolunteerCall.team_id == team_id, VolunteerCall.id == call_id))
 
-    def open_calls(self, team_id: str) -> Sequence[VolunteerCall]:
-        """Open calls that made it into Slack, newest first."""
-        return self.session.scalars(
-            select(VolunteerCall)
+    def open_calls_with_responses(self, team_id: str) -> list[tuple[VolunteerCall, list[VolunteerResponse]]]:
+        """Open calls that made it into Slack, newest first, each with its responses in the order
+        they came, in one query."""
+        rows = self.session.execute(
+            select(VolunteerCall, VolunteerResponse)
+            .outerjoin(VolunteerResponse, VolunteerResponse.call_id == VolunteerCall.id)
             .where(VolunteerCall.team_id == team_id, VolunteerCall.status == "open",
                    VolunteerCall.message_ts.is_not(None))
-            .order_by(VolunteerCall.created_at.desc(), VolunteerCall.id.desc())
-        ).all()
+            .order_by(VolunteerCall.created_at.desc(), VolunteerCall.id.desc(),
+                      VolunteerResponse.answered_at, VolunteerResponse.id)
+        )
+        calls: dict[int, tuple[VolunteerCall, list[VolunteerResponse]]] = {}
+        for call, response in rows:
+            _call, responses = calls.setdefault(call.id, (call, []))
+            if response is not None:
+                responses.append(response)
+        return list(calls.values())
 
     def posted_by(self, team_id: str, user_id: str) -> Sequence[VolunteerCall]:
         return self.session.scalars(
@@ -93,19 +102,6 @@ class VolunteerResponseRepository:
             .where(VolunteerResponse.call_id == call_id)
             .order_by(VolunteerResponse.answered_at, VolunteerResponse.id)
         ).all()
-
-    def for_calls(self, call_ids: Sequence[int]) -> dict[int, list[VolunteerResponse]]:
-        if not call_ids:
-            return {}
-        found: dict[int, list[VolunteerResponse]] = {call_id: [] for call_id in call_ids}
-        rows = self.session.scalars(
-            select(VolunteerResponse)
-            .where(VolunteerResponse.call_id.in_(list(call_ids)))
-            .order_by(VolunteerResponse.answered_at, VolunteerResponse.id)
-        )
-        for row in rows:
-            found[row.call_id].append(row)
-        return found
 
     def get(self, call_id: int, user_id: str) -> VolunteerResponse | None:
         return self.session.scalar(

@@ -136,6 +136,16 @@ class AbsenceRepository:
             query = query.where(Absence.user_id.in_(list(user_ids)))
         return set(self.session.scalars(query))
 
+    def overlapping_with_members(self, team_id: str, start: date, end: date) -> list[tuple[Absence, Member]]:
+        """`overlapping`, each absence with its member (absences of members Convene does not know are left out)."""
+        rows = self.session.execute(
+            select(Absence, Member)
+            .join(Member, (Member.team_id == Absence.team_id) & (Member.user_id == Absence.user_id))
+            .where(Absence.team_id == team_id, Absence.starts_on <= end, Absence.ends_on >= start)
+            .order_by(Absence.starts_on, Absence.user_id)
+        )
+        return [(absence, member) for absence, member in rows]
+
     def overlapping(self, team_id: str, start: date, end: date) -> Sequence[Absence]:
         """Absences that touch the inclusive range start..end, soonest first."""
         return self.session.scalars(
