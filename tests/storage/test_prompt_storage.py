@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import prompts as service
 from storage.db import Database
 from storage.models import Prompt, PromptDelivery, PromptRound
-from storage.repositories.prompts import MAX_SEND_ATTEMPTS, AnswerRepository, DeliveryRepository
+from storage.repositories.prompts import MAX_SEND_ATTEMPTS, AnswerRepository, DeliveryRepository, PromptRepository
 
 TEAM = "T0STORE"
 NOW = datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
@@ -107,7 +107,7 @@ def test_a_round_takes_the_front_of_the_queue_and_sends_it_to_the_back(db: Datab
     first = _round(db)
     with db.unit_of_work() as session:
         second = service.scheduled_round(session, TEAM, date(2026, 12, 1), now=NOW + timedelta(days=7))
-        queue = [p.id for p in service.PromptRepository(session).active(TEAM)]
+        queue = [p.id for p in PromptRepository(session).active(TEAM)]
     assert second is not None and second.prompt_id != first.prompt_id
     assert queue[-2:] == [first.prompt_id, second.prompt_id]
 

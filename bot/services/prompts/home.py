@@ -1,0 +1,36 @@
+"""What a member sees on the App Home: prompts waiting for an answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.services.prompts.answers import ANSWER_WINDOW, delivery_question
+from storage.repositories.prompts import DeliveryRepository, PromptMemberRepository
+
+HOME_WAITING_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class WaitingPrompt:
+    delivery_id: int
+    question: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class MemberPrompts:
+    waiting: list[WaitingPrompt]
+    paused_until: datetime | None
+
+
+def member_prompts(session: Session, team_id: str, user_id: str, *, now: datetime) -> MemberPrompts:
+    waiting = DeliveryRepository(session).waiting(team_id, user_id, since=now - ANSWER_WINDOW,
+                                                  limit=HOME_WAITING_LIMIT)
+    pref = PromptMemberRepository(session).get(team_id, user_id)
+    paused = pref.paused_until if pref is not None and pref.paused_until and pref.paused_until > now else None
+    return MemberPrompts(
+        [WaitingPrompt(d.id, delivery_question(session, d), d.sent_at or d.claimed_at) for d in waiting], paused,
+    )

@@ -1,0 +1,73 @@
+"""What coordinators read: answers to a prompt, credited as each member chose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.services.attribution import Surface, attribute
+from bot.services.prompts.commands import numbered_prompt, require_coordinator
+from storage.models import Member, PromptAnswer
+from storage.repositories.prompts import AnswerRepository
+from storage.repositories.workspaces import MemberRepository
+
+ANSWERS_PER_PAGE = 10
+
+
+def credit_label(answer: PromptAnswer, member: Member | None, *, surface: Surface = Surface.CHANNEL) -> str:
+    """How an answer's author is shown, as they chose (`bot.services.attribution`). Anonymous
+    answers never name anyone, to coordinators neither."""
+    shown = attribute(answer.credit, author_id=answer.user_id, author=member, organisation=answer.organisation,
+                      surface=surface)
+    if shown.credit.value == "named" and member is None:
+        return f"A member ({answer.organisation})" if answer.organisation else "A member"
+    return shown.label()
+
+
+@dataclass(frozen=True)
+class AnswerEntry:
+    answer_id: int
+    prompt_id: int
+    text: str
+    credited_as: str
+    credit: str
+    shareable: bool
+    answered_at: datetime
+    by_message: bool
+
+
+@dataclass(frozen=True)
+class AnswersPage:
+    number: int
+    question: str
+    total: int
+    page: int
+    pages: int
+    entries: list[AnswerEntry]
+
+
+def _entries(session: Session, team_id: str, answers: Sequence[PromptAnswer]) -> list[AnswerEntry]:
+    members = MemberRepository(session).many(team_id, [a.user_id for a in answers if a.credit == "named"])
+    return [
+        AnswerEntry(
+            answer_id=a.id, prompt_id=a.prompt_id, text=a.text,
+            credited_as=credit_label(a, members.get(a.user_id), surface=Surface.PRIVATE),
+            credit=a.credit, shareable=a.shareable, answered_at=a.created_at, by_message=a.source_key != "modal",
+        )
+        for a in answers
+    ]
+
+
+def answers_page(session: Session, team_id: str, user_id: str, number: int, *, page: int = 1,
+                 configured_coordinators: Iterable[str]) -> AnswersPage:
+    require_coordinator(session, team_id, user_id, configured_coordinators, "read prompt answers")
+    prompt = numbered_prompt(session, team_id, number)
+    answers = AnswerRepository(session)
+    total = answers.count_for_prompt(team_id, prompt.id)
+    pages = max(1, -(-total // ANSWERS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = answers.page_for_prompt(team_id, prompt.id, offset=(page - 1) * ANSWERS_PER_PAGE, limit=ANSWERS_PER_PAGE)
+    return AnswersPage(prompt.number, prompt.question, total, page, pages, _entries(session, team_id, rows))
