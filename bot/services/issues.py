@@ -692,26 +692,44 @@ def _require_changer(session: Session, issue: Issue, user_id: str, configured: I
 
 @dataclass(frozen=True)
 class PlusOne:
+    """Where a member's +1 on an issue stands after they added or withdrew it."""
+
     issue_id: int
     number: int
-    added: bool  # False: the +1 was taken back
+    supported: bool  # whether the member's +1 is on the issue now
+    changed: bool  # False: it already was (or was not), so nothing changed
     count: int
 
 
-def toggle_plus_one(session: Session, team_id: str, issue_id: int, user_id: str, *, now: datetime,
-                    only_add: bool = False) -> PlusOne:
-    """+1 an issue, or take the +1 back if it was there (unless `only_add`). One per member, by constraint."""
-    repo = IssueRepository(session)
+def _open_for_plus_ones(session: Session, team_id: str, issue_id: int) -> Issue:
     issue = get_by_id(session, team_id, issue_id)
     if issue.status != "open":
         raise NotAllowed(f"Issue #{issue.number} is closed, so its +1s are settled.")
+    return issue
+
+
+def add_plus_one(session: Session, team_id: str, issue_id: int, user_id: str, *, now: datetime) -> PlusOne:
+    """+1 an issue; a second +1 (a double tap, two requests at once) changes nothing.
+
+    One +1 per member per issue is the table's primary key, and the insert skips a row that is
+    already there (`ON CONFLICT DO NOTHING`), so a racing duplicate never raises and never counts.
+    """
+    repo = IssueRepository(session)
+    issue = _open_for_plus_ones(session, team_id, issue_id)
     added = repo.add_vote(issue, user_id, now=now)
-    if added or not only_add:
-        if not added:
-            repo.remove_vote(issue, user_id)
+    if added:
         repo.bump(issue.id, now=now)
-    count = repo.vote_counts([issue.id])[issue.id]
-    return PlusOne(issue.id, issue.number, added, count)
+    return PlusOne(issue.id, issue.number, True, added, repo.vote_counts([issue.id])[issue.id])
+
+
+def withdraw_plus_one(session: Session, team_id: str, issue_id: int, user_id: str, *, now: datetime) -> PlusOne:
+    """Take back a member's +1; without one, nothing changes."""
+    repo = IssueRepository(session)
+    issue = _open_for_plus_ones(session, team_id, issue_id)
+    removed = repo.remove_vote(issue, user_id)
+    if removed:
+        repo.bump(issue.id, now=now)
+    return PlusOne(issue.id, issue.number, False, removed, repo.vote_counts([issue.id])[issue.id])
 
 
 def tag(session: Session, team_id: str, number: int, raw_tags: Iterable[str], *, actor_id: str,

@@ -19,6 +19,7 @@ from bot.services.issues import (
     IssueSummary,
     ListQuery,
     Page,
+    PlusOne,
     label_of,
 )
 from bot.services.proposals import OUTCOME_LABELS
@@ -29,6 +30,7 @@ from bot.views.blocks import (
     Block,
     actions,
     button,
+    confirm_dialog,
     context,
     date_token,
     divider,
@@ -46,6 +48,7 @@ MODAL_CALLBACK = "issue_modal"
 SHORTCUT_CALLBACK = "issue_log_message"
 PLUS_ONE_ACTION = "issue_plus_one"
 PLUS_ONE_INSTEAD_ACTION = "issue_plus_one_instead"
+WITHDRAW_ACTION = "issue_withdraw_plus_one"
 ADD_ANYWAY_ACTION = "issue_add_anyway"
 LIST_PAGE_ACTION_PREFIX = "issue_list_page"
 EDIT_ACTION = "issue_edit"
@@ -88,6 +91,26 @@ def _when(summary: IssueSummary) -> str:
 
 def _value(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"))
+
+
+# A +1 button only ever adds, and keeps its place once clicked: a double tap on a phone must not
+# land on a button that takes the +1 away again. Withdrawing is its own action, further along.
+SUPPORTED_LABEL = ":white_check_mark: +1'd"
+WITHDRAW_LABEL = "Withdraw my +1"
+
+
+def _plus_one_button(item: IssueSummary, value: str) -> dict[str, Any]:
+    return button(SUPPORTED_LABEL if item.voted else "+1", PLUS_ONE_ACTION, value=value)
+
+
+def _withdraw_confirm(number: int) -> dict[str, Any]:
+    return confirm_dialog(f"Withdraw your +1 on #{number}?",
+                          f"Issue #{number} will count one +1 fewer. You can +1 it again any time.",
+                          confirm="Withdraw", deny="Keep it")
+
+
+def withdraw_command(number: int) -> str:
+    return f"`/issue withdraw {number}`"
 
 
 def plus_one_value(issue_id: int, query: ListQuery | None = None) -> str:
@@ -133,9 +156,15 @@ def card_message(summary: IssueSummary) -> tuple[str, list[Block]]:
     blocks.append(context(" · ".join(facts)))
     blocks.extend(_decision_blocks(summary))
     if summary.is_open:
+        # Everyone sees the same card, so the withdraw option is offered to all; it says so when
+        # there was no +1 to withdraw, and never shows who has +1'd.
+        withdraw = {"type": "overflow", "action_id": WITHDRAW_ACTION,
+                    "options": [option(WITHDRAW_LABEL, plus_one_value(summary.id))],
+                    "confirm": _withdraw_confirm(summary.number)}
         blocks.append(actions(
             button(f"+1 ({summary.plus_ones})" if summary.plus_ones else "+1", PLUS_ONE_ACTION,
                    value=plus_one_value(summary.id)),
+            withdraw,
             block_id=f"issue_card_{summary.id}",
         ))
         blocks.append(context(f"`/issue show {summary.number}` for the detail and history"))
@@ -351,10 +380,23 @@ def not_in_channel(channel_id: str) -> str:
             "there. It is safe in the register (`/issue list`).")
 
 
-def plus_one_text(number: int, added: bool, count: int) -> str:
-    if added:
-        return f":thumbsup: You +1'd issue #{number} ({_plus_ones(count)})."
-    return f"You took back your +1 on issue #{number} ({_plus_ones(count)})."
+def plus_one_text(result: PlusOne, *, on_card: bool = False) -> str:
+    """The reply to a +1: counted, or already counted (and how to take it back)."""
+    if result.changed:
+        return f":thumbsup: You +1'd issue #{result.number} ({_plus_ones(result.count)})."
+    how = withdraw_command(result.number)
+    if on_card:
+        how = f"*{WITHDRAW_LABEL}* in the card's ⋯ menu, or {how}"
+    return f"You already support #{result.number} ({_plus_ones(result.count)}) — to take it back use {how}."
+
+
+def withdraw_text(result: PlusOne) -> str:
+    """The reply to withdrawing a +1: taken back, or there was none."""
+    if result.changed:
+        return (f"You withdrew your +1 on issue #{result.number} ({_plus_ones(result.count)}). "
+                f"`/issue +1 {result.number}` adds it again.")
+    return (f"You hadn't +1'd issue #{result.number}, so there was nothing to withdraw "
+            f"({_plus_ones(result.count)}). `/issue +1 {result.number}` adds yours.")
 
 
 def list_blocks(page: Page) -> list[Block]:
@@ -376,8 +418,7 @@ def list_blocks(page: Page) -> list[Block]:
         text = f"*#{item.number}* {escape(truncate(item.title, 300))}{state}\n" + " · ".join(facts)
         accessory = None
         if item.is_open:
-            accessory = button("Undo +1" if item.voted else "+1", PLUS_ONE_ACTION,
-                               value=plus_one_value(item.id, query))
+            accessory = _plus_one_button(item, plus_one_value(item.id, query))
         blocks.append(section(text, accessory=accessory))
     paging = []
     if query.page > 1:
@@ -389,7 +430,7 @@ def list_blocks(page: Page) -> list[Block]:
     if paging:
         blocks.append(actions(*paging))
     blocks.append(context(f"Page {query.page} of {page.pages} · `/issue show N` for one issue · "
-                          "`/issue list #tag top` to filter and sort"))
+                          "`/issue list #tag top` to filter and sort · `/issue withdraw N` takes back a +1"))
     return fit_blocks(blocks)
 
 
@@ -438,9 +479,12 @@ def show_blocks(found: IssueDetails) -> list[Block]:
         blocks.append(section("*History*\n" + "\n".join(lines)))
     buttons = []
     if item.is_open:
-        buttons.append(button("Undo +1" if item.voted else "+1", PLUS_ONE_ACTION, value=plus_one_value(item.id)))
+        buttons.append(_plus_one_button(item, plus_one_value(item.id)))
     if found.viewer_is_author:
         buttons.append(button("Edit", EDIT_ACTION, value=str(item.number)))
+    if item.is_open and item.voted:
+        buttons.append(button(WITHDRAW_LABEL, WITHDRAW_ACTION, value=plus_one_value(item.id),
+                              confirm=_withdraw_confirm(item.number)))
     if buttons:
         blocks.append(actions(*buttons))
     if found.viewer_may_change:
@@ -471,8 +515,7 @@ def home_section(items: Sequence[IssueSummary]) -> list[Block]:
         text = f"*#{item.number}* {escape(truncate(item.title, 300))}\n{_plus_ones(item.plus_ones)}"
         if item.tags:
             text += " · " + _tags_text(item.tags)
-        blocks.append(section(text, accessory=button("Undo +1" if item.voted else "+1", PLUS_ONE_ACTION,
-                                                     value=plus_one_value(item.id))))
+        blocks.append(section(text, accessory=_plus_one_button(item, plus_one_value(item.id))))
     blocks.append(context("`/issue list top` shows them all · `/issue` adds one"))
     return blocks
 

@@ -1,4 +1,4 @@
-"""`/issue`, the issue form, +1 buttons and the *Log commissioning issue* message shortcut."""
+"""`/issue`, the issue form, +1 and withdraw buttons and the *Log commissioning issue* message shortcut."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.shortcut(issue_views.SHORTCUT_CALLBACK)(handler.log_message)
     app.action(issue_views.PLUS_ONE_ACTION)(handler.plus_one)
     app.action(issue_views.PLUS_ONE_INSTEAD_ACTION)(handler.plus_one_instead)
+    app.action(issue_views.WITHDRAW_ACTION)(handler.withdraw)
     app.action(issue_views.ADD_ANYWAY_ACTION)(handler.add_anyway)
     app.action(re.compile(f"^{issue_views.LIST_PAGE_ACTION_PREFIX}"))(handler.turn_page)
     app.action(issue_views.EDIT_ACTION)(handler.edit_button)
@@ -90,6 +91,10 @@ class IssueHandlers:
             "tags": self._tags,
             "+1": self._plus_one_command,
             "plus1": self._plus_one_command,
+            "withdraw": self._withdraw_command,
+            "-1": self._withdraw_command,
+            "unplus1": self._withdraw_command,
+            "un+1": self._withdraw_command,
         }
         route = routes.get(sub.name)
         if route is None and " " not in text and not text.startswith(("#", '"', "“", "<")):
@@ -245,9 +250,18 @@ class IssueHandlers:
         team_id, user_id = command["team_id"], command["user_id"]
         with self.rt.db.unit_of_work() as session:
             issue_id = issues.get(session, team_id, number).id
-            result = issues.toggle_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
+            result = issues.add_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
         issue_cards.update_card(self.rt, team_id, issue_id)
-        ephemeral(respond, issue_views.plus_one_text(result.number, result.added, result.count))
+        ephemeral(respond, issue_views.plus_one_text(result))
+
+    def _withdraw_command(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+        number = issues.parse_number(rest, doing="withdraw")
+        team_id, user_id = command["team_id"], command["user_id"]
+        with self.rt.db.unit_of_work() as session:
+            issue_id = issues.get(session, team_id, number).id
+            result = issues.withdraw_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
+        issue_cards.update_card(self.rt, team_id, issue_id)
+        ephemeral(respond, issue_views.withdraw_text(result))
 
     def _export(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
@@ -374,6 +388,7 @@ class IssueHandlers:
     # Buttons
     def plus_one(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                  respond: Respond) -> None:
+        """The +1 button, wherever it is: it only adds, so a second tap changes nothing and says so."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         container = body.get("container") or {}
@@ -383,18 +398,53 @@ class IssueHandlers:
         with telling(tell, "counting a +1"):
             issue_id = int(data.get("i", 0))
             with self.rt.db.unit_of_work() as session:
-                result = issues.toggle_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
+                result = issues.add_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
             issue_cards.update_card(self.rt, team_id, issue_id)
-            if in_view and (body.get("view") or {}).get("type") == "home":
-                home.publish(self.rt, client, team_id, user_id)
+            if result.changed or in_view:
+                # The Home or the form shows the +1 as given, which is the whole answer to a double tap.
+                self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond)
+            else:
+                ephemeral(respond, issue_views.plus_one_text(result, on_card=not container.get("is_ephemeral")))
+
+    def withdraw(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                 respond: Respond) -> None:
+        """*Withdraw my +1*: the card's ⋯ menu, or the button in `/issue show` once you have +1'd."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        container = body.get("container") or {}
+        raw = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+        data = issue_views.read_value(raw)
+        in_view = container.get("type") == "view"
+        tell: Any = self._teller(user_id, None, client) if in_view else respond
+        with telling(tell, "withdrawing a +1"):
+            issue_id = int(data.get("i", 0))
+            with self.rt.db.unit_of_work() as session:
+                result = issues.withdraw_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
+            issue_cards.update_card(self.rt, team_id, issue_id)
+            if result.changed and (in_view or container.get("is_ephemeral")):
+                self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond)
             elif in_view:
-                self._mark_in_form(body["view"], team_id, user_id, issue_id, client)
-            elif container.get("is_ephemeral"):
-                query = issue_views.query_from(data.get("l"))
-                if query is not None:
-                    self._respond_with_page(team_id, user_id, query, respond, replace_original=True)
-                else:
-                    self._respond_with_details(team_id, user_id, result.number, respond, replace_original=True)
+                tell(issue_views.withdraw_text(result))
+            else:
+                ephemeral(respond, issue_views.withdraw_text(result))
+
+    def _redraw_where_clicked(self, body: dict[str, Any], data: dict[str, Any], team_id: str, user_id: str,
+                              result: issues.PlusOne, client: WebClient, respond: Respond) -> None:
+        """After a +1 changed: the Home, the form or the ephemeral list or details it was given in, redrawn.
+
+        A card in the channel needs nothing more here; `update_card` has redrawn it for everyone.
+        """
+        container = body.get("container") or {}
+        if container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
+            home.publish(self.rt, client, team_id, user_id)
+        elif container.get("type") == "view":
+            self._mark_in_form(body["view"], team_id, user_id, result.issue_id, client)
+        elif container.get("is_ephemeral"):
+            query = issue_views.query_from(data.get("l"))
+            if query is not None:
+                self._respond_with_page(team_id, user_id, query, respond, replace_original=True)
+            else:
+                self._respond_with_details(team_id, user_id, result.number, respond, replace_original=True)
 
     def _mark_in_form(self, form: dict[str, Any], team_id: str, user_id: str, issue_id: int,
                       client: WebClient) -> None:
@@ -416,11 +466,9 @@ class IssueHandlers:
         with telling(respond, "counting a +1 instead of a new issue"):
             issue_id = int(issue_views.read_value(action.get("value", "")).get("i", 0))
             with self.rt.db.unit_of_work() as session:
-                result = issues.toggle_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock(),
-                                                only_add=True)
+                result = issues.add_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
             issue_cards.update_card(self.rt, team_id, issue_id)
-            said = issue_views.plus_one_text(result.number, True, result.count) if result.added else (
-                f"You had already +1'd issue #{result.number}.")
+            said = issue_views.plus_one_text(result)
             respond(text=said + " Your issue was not added again.", response_type="ephemeral", replace_original=True)
 
     def add_anyway(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,

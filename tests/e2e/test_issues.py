@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -143,7 +144,7 @@ def test_help_shows_grammar_and_examples(bot: BotUnderTest) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_plus_one_toggles_and_is_counted_on_the_card(bot: BotUnderTest) -> None:
+def test_plus_one_is_counted_on_the_card_and_clicking_again_changes_nothing(bot: BotUnderTest) -> None:
     use_channel(bot)
     say(bot, "Contracts are only ever one year long #contract-length")
     [card] = cards(bot)
@@ -153,11 +154,11 @@ def test_plus_one_toggles_and_is_counted_on_the_card(bot: BotUnderTest) -> None:
     click(bot, card, "issue_plus_one", "UADMIN")
     [card] = cards(bot)
     assert "2 +1s" in card_text(card)
-    click(bot, card, "issue_plus_one", "UBEN")  # again: takes it back
+    click(bot, card, "issue_plus_one", "UBEN")  # again: the +1 only adds, so nothing changes
     [card] = cards(bot)
-    assert "1 +1" in card_text(card)
+    assert "2 +1s" in card_text(card)
     with bot.runtime.db.unit_of_work() as session:
-        assert list(session.scalars(select(IssueVote.user_id))) == ["UADMIN"]
+        assert sorted(session.scalars(select(IssueVote.user_id))) == ["UADMIN", "UBEN"]
         stored = session.scalar(select(Issue))
         assert stored.card_revision == stored.revision
 
@@ -166,10 +167,173 @@ def test_plus_one_from_the_command_and_on_a_closed_issue(bot: BotUnderTest) -> N
     use_channel(bot)
     say(bot, "Consortia have no money to form #consortia")
     assert "You +1'd issue #1 (1 +1)" in say(bot, "+1 1", user="UBEN")["text"]
-    assert "took back" in say(bot, "+1 #1", user="UBEN")["text"]
+    assert "You already support #1 (1 +1)" in say(bot, "+1 #1", user="UBEN")["text"]
     say(bot, "close 1 Agreed at the November meeting")
     assert "closed" in say(bot, "+1 1", user="UBEN")["text"]
     assert "There is no issue #9" in say(bot, "+1 9")["text"]
+
+
+# ---------------------------------------------------------------------------------------------
+# +1 only adds; withdrawing is its own, explicit action
+# ---------------------------------------------------------------------------------------------
+
+
+def withdraw_from_menu(bot: BotUnderTest, card: dict[str, Any], user: str) -> None:
+    """Pick *Withdraw my +1* in the card's ⋯ menu, as Slack sends it: the chosen option, no value."""
+    menu = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "overflow")
+    bot.slack.block_action({"action_id": menu["action_id"], "type": "overflow",
+                            "selected_option": menu["options"][0]}, user_id=user, channel_id="CGROUP", message=card)
+    bot.drain()
+
+
+def last_reply(bot: BotUnderTest) -> dict[str, Any]:
+    return bot.fake.calls_to("response_url")[-1].args
+
+
+def test_a_double_tap_on_a_card_counts_one_plus_one_and_says_so(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    say(bot, "Contracts are only ever one year long #contract-length")
+    [card] = cards(bot)
+    before = len(bot.fake.calls_to("response_url"))
+    click(bot, card, "issue_plus_one", "UBEN")
+    click(bot, card, "issue_plus_one", "UBEN")  # the second tap, on the card as it was
+    assert _votes_of(bot, "UBEN") == [issue_row(bot, 1).id]
+    assert "1 +1" in card_text(cards(bot)[0]) and '"+1 (1)"' in card_text(cards(bot)[0])
+    [answer] = [c.args for c in bot.fake.calls_to("response_url")[before:]]
+    assert answer["response_type"] == "ephemeral" and answer.get("replace_original") is False
+    assert answer["text"].startswith("You already support #1 (1 +1) — to take it back use *Withdraw my +1*")
+    assert "`/issue withdraw 1`" in answer["text"]
+    assert len(bot.fake.calls_to("chat.update", ok_only=True)) == 1, "nothing changed, so the card is not redrawn"
+
+
+def test_two_plus_one_clicks_at_the_same_moment_count_one(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    say(bot, "Social value returns are never read #social-value")
+    [card] = cards(bot)
+    before = len(bot.fake.calls_to("response_url"))
+    start = threading.Barrier(3)
+
+    def tap() -> None:
+        start.wait(timeout=10)
+        bot.slack.block_action({"action_id": "issue_plus_one"}, user_id="UBEN", channel_id="CGROUP", message=card)
+
+    taps = [threading.Thread(target=tap) for _ in range(3)]
+    for thread in taps:
+        thread.start()
+    for thread in taps:
+        thread.join(timeout=30)
+    bot.drain()
+    stored = issue_row(bot, 1)
+    assert _votes_of(bot, "UBEN") == [stored.id] and stored.plus_ones == 1
+    assert stored.card_revision == stored.revision and "1 +1" in card_text(cards(bot)[0])
+    answers = [c.args["text"] for c in bot.fake.calls_to("response_url")[before:]]
+    assert len(answers) == 2 and all(a.startswith("You already support #1 (1 +1)") for a in answers)
+
+
+def test_withdraw_from_the_card_menu_takes_the_plus_one_back_and_redraws_the_card(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    say(bot, "Consortia have no money to form #consortia")
+    say(bot, "+1 1", user="UBEN")
+    say(bot, "+1 1", user="UADMIN")
+    [card] = cards(bot)
+    assert "2 +1s" in card_text(card)
+    menu = card["blocks"][2]["elements"][1]
+    assert menu["type"] == "overflow" and menu["options"][0]["text"]["text"] == "Withdraw my +1"
+    assert "confirm" in menu, "a slip of the thumb does not withdraw it"
+    assert "UBEN" not in card_text(card) and "UADMIN" not in card_text(card), "the card never says who +1'd"
+    withdraw_from_menu(bot, card, "UBEN")
+    answer = last_reply(bot)
+    assert answer["response_type"] == "ephemeral" and answer.get("replace_original") is False
+    assert "You withdrew your +1 on issue #1 (1 +1)" in answer["text"]
+    assert "1 +1" in card_text(cards(bot)[0]) and '"+1 (1)"' in card_text(cards(bot)[0])
+    assert _votes_of(bot, "UBEN") == [] and _votes_of(bot, "UADMIN") == [issue_row(bot, 1).id]
+    stored = issue_row(bot, 1)
+    assert stored.card_revision == stored.revision
+
+
+def test_withdrawing_without_a_plus_one_is_a_friendly_no_op(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    say(bot, "Framework agreements lock us out for four years #procurement")
+    say(bot, "+1 1", user="UBEN")
+    updates = len(bot.fake.calls_to("chat.update"))
+    withdraw_from_menu(bot, cards(bot)[0], "UADMIN")
+    assert "You hadn't +1'd issue #1, so there was nothing to withdraw (1 +1)" in last_reply(bot)["text"]
+    assert "You hadn't +1'd issue #1" in say(bot, "withdraw 1", user="UADMIN")["text"]
+    assert "You hadn't +1'd issue #1" in say(bot, "-1 #1", user="UALICE")["text"]
+    assert _votes_of(bot, "UBEN") == [issue_row(bot, 1).id] and issue_row(bot, 1).plus_ones == 1
+    assert len(bot.fake.calls_to("chat.update")) == updates, "nothing changed, so the card is not redrawn"
+    assert "Give its number to withdraw" in say(bot, "withdraw", user="UADMIN")["text"]
+    assert "There is no issue #9" in say(bot, "withdraw 9", user="UADMIN")["text"]
+
+
+def test_plus_one_command_twice_is_idempotent_and_withdraw_undoes_it(bot: BotUnderTest) -> None:
+    use_channel(bot)
+    say(bot, "Payment by results punishes the people we help most #pbr")
+    assert "You +1'd issue #1 (1 +1)" in say(bot, "+1 1", user="UBEN")["text"]
+    again = say(bot, "+1 #1", user="UBEN")
+    assert again["response_type"] == "ephemeral"
+    assert again["text"] == "You already support #1 (1 +1) — to take it back use `/issue withdraw 1`."
+    assert _votes_of(bot, "UBEN") == [issue_row(bot, 1).id] and issue_row(bot, 1).plus_ones == 1
+    assert "1 +1" in card_text(cards(bot)[0])
+    assert len(bot.fake.calls_to("chat.update", ok_only=True)) == 1
+
+    assert "You withdrew your +1 on issue #1 (no +1s yet)" in say(bot, "withdraw 1", user="UBEN")["text"]
+    assert "no +1s yet" in card_text(cards(bot)[0]) and _votes_of(bot, "UBEN") == []
+    assert "You +1'd issue #1" in say(bot, "plus1 1", user="UBEN")["text"]
+    assert "You withdrew" in say(bot, "unplus1 1", user="UBEN")["text"]
+    say(bot, "close 1 Raised with the ICB")
+    assert "closed" in say(bot, "withdraw 1", user="UBEN")["text"]
+    assert "/issue withdraw N" in said(say(bot, "help"))
+
+
+def test_show_offers_withdraw_only_to_whoever_plus_oned_and_a_double_tap_keeps_the_plus_one(
+        bot: BotUnderTest) -> None:
+    use_channel(bot)
+    say(bot, "Monitoring forms ask for the same numbers four times #monitoring")
+
+    def element(reply: dict[str, Any], action_id: str) -> dict[str, Any] | None:
+        return next((e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
+                     if e["action_id"] == action_id), None)
+
+    shown = say(bot, "show 1", user="UBEN")
+    assert element(shown, "issue_withdraw_plus_one") is None
+    plus = element(shown, "issue_plus_one")
+    bot.slack.block_action(plus, user_id="UBEN", channel_id="CGROUP")
+    bot.drain()
+    redrawn = last_reply(bot)
+    assert redrawn["replace_original"] is True
+    assert element(redrawn, "issue_plus_one")["text"]["text"] == ":white_check_mark: +1'd"
+    assert redrawn["blocks"][-1]["elements"][-1]["action_id"] == "issue_withdraw_plus_one", \
+        "withdrawing is further along, not where the +1 was tapped"
+
+    bot.slack.block_action(plus, user_id="UBEN", channel_id="CGROUP")  # the second tap, on the old reply
+    bot.drain()
+    assert last_reply(bot)["text"].startswith("You already support #1 (1 +1)")
+    assert last_reply(bot)["replace_original"] is False
+    assert issue_row(bot, 1).plus_ones == 1
+
+    assert element(say(bot, "show 1", user="UALICE"), "issue_withdraw_plus_one") is None, \
+        "someone who has not +1'd is not offered to withdraw"
+    bot.slack.block_action(element(redrawn, "issue_withdraw_plus_one"), user_id="UBEN", channel_id="CGROUP")
+    bot.drain()
+    after = last_reply(bot)
+    assert after["replace_original"] is True and element(after, "issue_withdraw_plus_one") is None
+    assert element(after, "issue_plus_one")["text"]["text"] == "+1" and "No +1s yet" in said(after)
+    assert _votes_of(bot, "UBEN") == [] and "no +1s yet" in card_text(cards(bot)[0])
+
+
+def test_a_second_plus_one_from_the_app_home_changes_nothing_and_sends_nothing(bot: BotUnderTest) -> None:
+    add_many(bot, 2)
+    bot.slack.app_home_opened(user_id="UBEN")
+    bot.drain()
+    opened = bot.fake.home_views["UBEN"]
+    plus = next(b["accessory"] for b in opened["blocks"] if "*#2*" in (b.get("text") or {}).get("text", ""))
+    for _tap in range(2):
+        bot.slack.block_action(plus, user_id="UBEN", view=opened)
+        bot.drain()
+    assert _votes_of(bot, "UBEN") == [issue_row(bot, 2).id] and issue_row(bot, 2).plus_ones == 1
+    assert ":white_check_mark: +1'd" in json.dumps(bot.fake.home_views["UBEN"]["blocks"])
+    assert bot.fake.calls_to("chat.postMessage") == [], "no direct message for a double tap"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +469,10 @@ def test_the_form_shows_similar_issues_before_adding_and_a_plus_one_from_it(bot:
     assert "1 +1" in card_text(cards(bot)[0])
     marked = bot.fake.calls_to("views.update")[-1].json("view")
     assert "You +1'd this" in json.dumps(marked["blocks"])
+    bot.slack.block_action({"action_id": "issue_plus_one"}, user_id="UBEN", view=shown)  # a double tap
+    bot.drain()
+    assert "1 +1" in card_text(cards(bot)[0]) and issue_row(bot, 1).plus_ones == 1
+    assert "You +1'd this" in json.dumps(bot.fake.calls_to("views.update")[-1].json("view")["blocks"])
 
     assert submit(bot, shown, user="UBEN", title="Small charities carry the risk for lead providers",
                   credit="named") == {}
@@ -361,7 +529,8 @@ def test_plus_one_in_a_list_redraws_that_page(bot: BotUnderTest) -> None:
     redrawn = bot.fake.calls_to("response_url")[-1].args
     assert redrawn["replace_original"] is True
     first = redrawn["blocks"][1]
-    assert "*#2*" in first["text"]["text"] and first["accessory"]["text"]["text"] == "Undo +1"
+    assert "*#2*" in first["text"]["text"] and first["accessory"]["text"]["text"] == ":white_check_mark: +1'd"
+    assert first["accessory"]["action_id"] == "issue_plus_one", "still the +1 that only adds, not an undo"
 
 
 def test_show_has_plus_ones_and_history_with_times_in_each_readers_zone(bot: BotUnderTest) -> None:
@@ -612,7 +781,7 @@ def test_app_home_shows_the_top_open_issues_and_plus_ones_from_there(bot: BotUnd
     bot.drain()
     assert issue_row(bot, 7).id in {v for v in _votes_of(bot, "UBEN")}
     republished = json.dumps(bot.fake.home_views["UBEN"]["blocks"])
-    assert "Undo +1" in republished
+    assert ":white_check_mark: +1'd" in republished
 
 
 def _votes_of(bot: BotUnderTest, user: str) -> list[int]:

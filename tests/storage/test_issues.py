@@ -81,7 +81,7 @@ def test_plus_ones_at_the_same_moment_are_all_counted_once(db: Database) -> None
 
     def plus_one(i: int) -> None:
         with db.unit_of_work() as session:
-            issues.toggle_plus_one(session, T1, issue.id, f"U{i:07d}", now=NOW)
+            issues.add_plus_one(session, T1, issue.id, f"U{i:07d}", now=NOW)
 
     assert run_together(10, plus_one) == []
     with db.unit_of_work() as session:
@@ -91,23 +91,43 @@ def test_plus_ones_at_the_same_moment_are_all_counted_once(db: Database) -> None
 
     def take_back(i: int) -> None:
         with db.unit_of_work() as session:
-            issues.toggle_plus_one(session, T1, issue.id, f"U{i:07d}", now=NOW)
+            issues.withdraw_plus_one(session, T1, issue.id, f"U{i:07d}", now=NOW)
 
     assert run_together(10, take_back) == []
     with db.unit_of_work() as session:
         assert session.get(Issue, issue.id).plus_ones == 0
 
 
-def test_a_double_click_toggles_and_never_counts_twice(db: Database) -> None:
+def test_a_double_click_never_counts_twice(db: Database) -> None:
     issue = add(db, "Evidence nobody reads")
+    results = []
 
     def click(_i: int) -> None:
         with db.unit_of_work() as session:
-            issues.toggle_plus_one(session, T1, issue.id, "UBEN", now=NOW, only_add=True)
+            results.append(issues.add_plus_one(session, T1, issue.id, "UBEN", now=NOW))
 
     assert run_together(4, click) == []
     with db.unit_of_work() as session:
         assert issues.card(session, T1, issue.id).summary.plus_ones == 1
+        assert session.get(Issue, issue.id).revision == 2, "only the +1 that counted changed the card"
+    assert sorted(r.changed for r in results) == [False, False, False, True]
+    assert all(r.supported and r.count == 1 for r in results)
+
+
+def test_withdrawing_twice_at_once_takes_one_plus_one_away(db: Database) -> None:
+    issue = add(db, "Tenders with two weeks to respond")
+    with db.unit_of_work() as session:
+        issues.add_plus_one(session, T1, issue.id, "UBEN", now=NOW)
+        issues.add_plus_one(session, T1, issue.id, "UALICE", now=NOW)
+
+    def withdraw(_i: int) -> None:
+        with db.unit_of_work() as session:
+            issues.withdraw_plus_one(session, T1, issue.id, "UBEN", now=NOW)
+
+    assert run_together(4, withdraw) == []
+    with db.unit_of_work() as session:
+        assert session.get(Issue, issue.id).plus_ones == 1
+        assert list(session.scalars(select(IssueVote.user_id))) == ["UALICE"]
 
 
 def test_one_issue_per_origin(db: Database) -> None:
@@ -135,8 +155,8 @@ def test_what_the_digest_reads_new_issues_in_a_period_and_top_issues(db: Databas
     third = add(db, "Today", at=NOW)
     with db.unit_of_work() as session:
         for user in ("UBEN", "UADMIN"):
-            issues.toggle_plus_one(session, T1, third.id, user, now=NOW)
-        issues.toggle_plus_one(session, T1, second.id, "UBEN", now=NOW)
+            issues.add_plus_one(session, T1, third.id, user, now=NOW)
+        issues.add_plus_one(session, T1, second.id, "UBEN", now=NOW)
         fresh = issues.new_issues(session, T1, since=NOW - timedelta(days=7), until=NOW + timedelta(seconds=1))
         top = issues.top_issues(session, T1, limit=2)
     assert [i.number for i in fresh] == [2, 3]
@@ -178,8 +198,8 @@ def test_forgetting_a_member_takes_their_plus_ones_off_the_counts(db: Database) 
     first, second = add(db, "One issue"), add(db, "Another issue", author="UBEN")
     with db.unit_of_work() as session:
         for issue in (first, second):
-            issues.toggle_plus_one(session, T1, issue.id, "UALICE", now=NOW)
-            issues.toggle_plus_one(session, T1, issue.id, "UBEN", now=NOW)
+            issues.add_plus_one(session, T1, issue.id, "UALICE", now=NOW)
+            issues.add_plus_one(session, T1, issue.id, "UBEN", now=NOW)
     with db.unit_of_work() as session:
         forget_member(session, T1, "UALICE")
     with db.unit_of_work() as session:
