@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, insert, text
 
+from bench import timed
 from bot import areas
 from bot.jobs import digest as digest_jobs
 from bot.services import digest as digests
@@ -50,7 +51,6 @@ from storage.models import (
     VolunteerResponse,
     Workspace,
 )
-from bench import timed
 from tests.harness import databases
 from tests.harness.bot import TEAM_ID, start_bot
 from tests.harness.clock import ManualClock

@@ -14,25 +14,25 @@ from __future__ import annotations
 
 import argparse
 import random
-from collections import Counter
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
 
+from bench import timed
 from bot.services import issues, issues_export
 from bot.services.issues import COMMISSIONERS, STARTER_THEMES, ListQuery
 from bot.views import issues as issue_views
 from storage.db import Database
 from storage.models import Issue, IssueCounter, IssueTag, IssueVote, Member, Workspace
-from bench import timed
 from tests.harness import databases
 from tests.harness.bot import TEAM_ID, start_bot
 from tests.harness.clock import ManualClock

@@ -51,7 +51,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def _fire(url: str, secret: str, actions: list[tuple[str, dict]], message: dict, concurrency: int, timeout: float,
-          results: "multiprocessing.Queue[object]") -> None:
+          results: multiprocessing.Queue[object]) -> None:
     """In a separate process: post every click, `concurrency` at a time; report each one's latency."""
     try:
         sender = SlackSender(url, secret, team_id=TEAM_ID, timeout=timeout)
@@ -75,7 +75,7 @@ def _fire(url: str, secret: str, actions: list[tuple[str, dict]], message: dict,
         results.put(f"the click sender failed: {error!r}")
 
 
-def _result(results: "multiprocessing.Queue[object]", sender: multiprocessing.process.BaseProcess, *,
+def _result(results: multiprocessing.Queue[object], sender: multiprocessing.process.BaseProcess, *,
             deadline: float) -> object:
     while time.monotonic() < deadline:
         try:

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timezone
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -97,7 +98,7 @@ def run(members: int, share: float, retry_after: int, url: str, timeout: float) 
                       if c.method == "chat.postMessage" and c.ok and "A question" in str(c.args.get("text", "")))
         limited = sum(1 for c in calls if c.status == 429)
         window = [t for t in _probe_runs if began <= t <= began + elapsed]
-        gaps = [b - a for a, b in zip(window, window[1:])]
+        gaps = [b - a for a, b in pairwise(window)]
         per_member = Counter(dms.get(user_id, 0) for user_id in ids + [COORDINATOR])
         print(f"members                 {members + 1} (the channel, including the coordinator)")
         print(f"429 share / Retry-After {share:.0%} of every call / {retry_after} s (+ up to 0.5 s jitter)")

@@ -48,7 +48,7 @@ STANCES = ("agree", "agree", "abstain", "disagree", "block")
 
 
 def _fire(url: str, secret: str, clicks: list[tuple[str, dict, str]], message: dict, timeout: float,
-          results: "multiprocessing.Queue[object]") -> None:
+          results: multiprocessing.Queue[object]) -> None:
     """In a separate process: every click at once, each with its response URL on the fake Slack
     (the bot answers each position with an ephemeral line); report each one's latency."""
     import threading
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         actions = [(user, {"type": "button", "action_id": buttons[stance]["action_id"], "block_id": "proposal-stances",
                            "value": buttons[stance]["value"], "text": buttons[stance]["text"]},
                     fake.response_url(f"click-{user}", channel=CHANNEL, message_ts=message["ts"], user=user))
-                   for user, stance in zip(members, (STANCES[i % len(STANCES)] for i in range(len(members))))]
+                   for user, stance in zip(members, (STANCES[i % len(STANCES)] for i in range(len(members))), strict=True)]
 
         # The burst: every member at once, from another process.
         fake.delay("chat.update", args.slack_latency)

@@ -128,7 +128,7 @@ def _through_the_bot() -> list[bool]:
                 response = bot.slack.command("/meet", "suggest 90m next 6 weeks", user_id=members[0].user_id,
                                              channel_id=CHANNEL)
                 acked = time.perf_counter() - started
-                fake.wait_for(lambda: len(fake.calls_to("response_url")) > before, timeout=30)
+                fake.wait_for(lambda before=before: len(fake.calls_to("response_url")) > before, timeout=30)
                 replied = time.perf_counter() - started
                 bot.drain(30)
                 reply = fake.calls_to("response_url")[-1].args

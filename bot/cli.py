@@ -16,6 +16,7 @@ from bot.settings import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.liveness import HealthServer
+    from bot.scheduler import SchedulerMode
 
 logger = logging.getLogger("convene")
 
@@ -185,7 +186,7 @@ def _clock(settings: Settings, *, once: bool) -> int:
 
     settings.bot_token()
     _require_migrated(settings)
-    mode = "once" if once else "blocking"
+    mode: SchedulerMode = "once" if once else "blocking"
     runtime = build_runtime(settings, scheduler_mode=mode)
     jobs.bind(runtime)
     liveness: Liveness | None = None

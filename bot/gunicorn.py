@@ -32,7 +32,7 @@ def create_wsgi_app() -> ConveneWSGI:
     return wsgi
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()

@@ -22,7 +22,6 @@ from bot.slack.directory import MemberDirectory
 from bot.slack.messages import OnceSender
 from storage.db import Database
 
-
 # How long a stop waits for running jobs to wind down (they give up waits at once; a job in the
 # middle of a Slack call finishes it) before shutting the scheduler down. Platforms kill at 30 s.
 STOP_GRACE_SECONDS = 15.0

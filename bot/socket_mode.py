@@ -32,6 +32,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import WebSocketApp, WebSocketException
@@ -296,6 +297,6 @@ class SocketMode:
             else:
                 logger.info("Socket Mode: connected after %.1f s", self._monotonic() - down_since)
 
-    def _handle(self, client: SocketModeClient, request: SocketModeRequest) -> None:
+    def _handle(self, client: BaseSocketModeClient, request: SocketModeRequest) -> None:
         started = time.time()
         send_response(client, request, run_bolt_app(self.app, request), started)

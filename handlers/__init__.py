@@ -9,18 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import (
-    availability,
-    convene,
-    digest,
-    home,
-    issues,
-    middleware,
-    polls,
-    prompts,
-    proposals,
-    volunteering,
-)
+from handlers import availability, convene, digest, home, issues, middleware, polls, prompts, proposals, volunteering
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,6 +67,11 @@ class Database:
         self.engine.dispose()
 
 
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (`Session.execute` types its result as a plain Result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def insert_ignoring_conflicts(
     session: Session,
     model: type[Base],
@@ -80,7 +85,8 @@ def insert_ignoring_conflicts(
     for the same row never both win and neither raises.
     """
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    # Both dialects' insert() build an INSERT with on_conflict_do_nothing().
+    insert: Callable[..., Any] | None = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
         raise NotImplementedError(f"Convene supports SQLite and PostgreSQL, not {dialect}")
     table = model.__table__

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dockerfile_parse import DockerfileParser
 from docker.utils.build import exclude_paths
+from dockerfile_parse import DockerfileParser
 
 from bot.settings import normalise_database_url
 from bot.web import HEALTH_PATH
@@ -346,7 +346,7 @@ def test_compose_checks_web_on_its_port(compose: dict, health_server: tuple[int,
 
 
 @pytest.mark.slow
-def test_compose_web_healthcheck_passes_against_convene_web(compose: dict, web_process: str) -> None:
+def test_compose_web_healthcheck_passes_against_convene_web(compose: dict, web_process: str) -> None:  # noqa: F811
     _, *command = compose["services"]["web"]["healthcheck"]["test"]
     assert _probe(command, {"PORT": web_process.rsplit(":", 1)[1]}) == 0
 

@@ -28,12 +28,7 @@ from bot.slack.client import ShuttingDown
 from bot.slack.messages import post_findable
 from bot.views import prompts as view
 from storage.models import Member, PromptRound
-from storage.repositories.prompts import (
-    DeliveryRepository,
-    PromptRepository,
-    PromptSettingsRepository,
-    RoundRepository,
-)
+from storage.repositories.prompts import DeliveryRepository, PromptRepository, PromptSettingsRepository, RoundRepository
 from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)

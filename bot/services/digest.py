@@ -8,7 +8,7 @@ at the one before. The digest for a period is posted once, at its end (or earlie
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -119,7 +119,7 @@ def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_chan
     return Schedule(row.weekday, row.hour, row.minute, zone, row.enabled, row.channel_id or group_channel)
 
 
-def require_coordinator(session: Session, team_id: str, user_id: str, *, configured: Sequence[str] | frozenset[str],
+def require_coordinator(session: Session, team_id: str, user_id: str, *, configured: Collection[str],
                         doing: str = "change the digest") -> None:
     """NotAllowed unless the person is a coordinator: the digest is theirs to preview, post and schedule."""
     if not is_coordinator(session, team_id, user_id, configured=configured):
@@ -127,11 +127,11 @@ def require_coordinator(session: Session, team_id: str, user_id: str, *, configu
                          "`/convene coordinators list` shows who they are.")
 
 
-def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Sequence[str]) -> None:
+def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Collection[str]) -> None:
     require_coordinator(session, team_id, user_id, configured=configured)
 
 
-def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, configured: Sequence[str],
+def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, configured: Collection[str],
                     weekday: int | None = None, hour: int | None = None, minute: int | None = None,
                     enabled: bool | None = None, channel_id: str | None = None) -> None:
     """Change any of the schedule's parts, keeping the rest."""

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import privacy
 from bot.services.attribution import FORMER_MEMBER
+from storage.db import rows_changed
 from storage.models import Base, Coordinator, Member
 from storage.models.personal import Forget, Personal
 from storage.repositories.workspaces import AbsenceRepository, MemberRepository
@@ -75,7 +76,7 @@ RedrawFinder = Callable[[Session, str, str], Redraw]
 @dataclass(frozen=True)
 class _Declared:
     table: Table
-    column: Column  # type: ignore[type-arg]
+    column: Column
     personal: Personal
 
 
@@ -169,19 +170,19 @@ def apply_declarations(session: Session, team_id: str, user_id: str) -> dict[str
 
     columns = declared_columns()
     owned = [d for d in columns if d.personal.owner is not None]
-    changed = [d for d in columns if d.personal.owner is None and d.personal.forget is not Forget.DELETE_ROW]
+    kept = [d for d in columns if d.personal.owner is None and d.personal.forget is not Forget.DELETE_ROW]
     deleted = [d for d in columns if d.personal.owner is None and d.personal.forget is Forget.DELETE_ROW]
-    for declared in owned + changed:
+    for declared in owned + kept:
         value = declared.personal.replacement if declared.personal.forget is Forget.REPLACE else None
         scope = and_(declared.table.c.team_id == team_id, _refers(declared, user_id))
         if value is not None:
             scope = and_(scope, declared.column != value)
         result = session.execute(update(declared.table).where(scope).values({declared.column.name: value}))
-        count(declared.table, result.rowcount)
+        count(declared.table, rows_changed(result))
     for declared in reversed(deleted):
         result = session.execute(delete(declared.table).where(declared.table.c.team_id == team_id,
                                                               _refers(declared, user_id)))
-        count(declared.table, result.rowcount)
+        count(declared.table, rows_changed(result))
     return touched
 
 

@@ -63,6 +63,8 @@ def _quotes(session: Session, team_id: str, state: ProposalState) -> tuple[Quote
     rows = session.execute(select(Issue.id, Issue.number, Issue.origin).where(
         Issue.id.in_([issue.id for issue in state.issues]), Issue.origin.like(f"{ANSWER_ORIGIN}%")))
     for _issue_id, number, origin in rows:
+        if origin is None:
+            continue
         try:
             origins[int(origin.removeprefix(ANSWER_ORIGIN))] = number
         except ValueError:

@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.services import meeting_hours
 from bot.services.availability import Interval, MemberAvailability, load_availability, organisation_key
 from bot.services.errors import InvalidInput
-from bot.services import meeting_hours
 from bot.services.meeting_hours import DEFAULT_MEETING_HOURS, MeetingHours
 from bot.services.poll_dates import When, parse_when
 from bot.services.polls import MAX_TITLE, PollDraft

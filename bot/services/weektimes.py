@@ -81,10 +81,10 @@ def parse_days(text: str) -> frozenset[int] | None:
         if part in _DAY_SET_WORDS:
             days |= _DAY_SET_WORDS[part]
             continue
-        day = weekday_of(part)
-        if day is None:
+        single = weekday_of(part)
+        if single is None:
             return None
-        days.add(day)
+        days.add(single)
     return frozenset(days) or None
 
 

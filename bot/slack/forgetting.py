@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -33,19 +34,17 @@ def redraw_after_forgetting(rt: Runtime, team_id: str, user_id: str, forgotten: 
     changed = 0
     messages = PollMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
     for poll_id in sorted(forgotten.redraw.polls):
-        changed += _attempt(f"poll {poll_id}", lambda poll_id=poll_id: bool(messages.refresh(team_id, poll_id)))
+        changed += _attempt(f"poll {poll_id}", partial(messages.refresh, team_id, poll_id))
     proposal_messages = ProposalMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
     for proposal_id in sorted(forgotten.redraw.proposals):
-        changed += _attempt(f"proposal {proposal_id}", lambda proposal_id=proposal_id: bool(
-            proposal_messages.refresh(team_id, proposal_id)))
+        changed += _attempt(f"proposal {proposal_id}", partial(proposal_messages.refresh, team_id, proposal_id))
     for issue_id in sorted(forgotten.redraw.issues):
-        changed += _attempt(f"issue {issue_id}", lambda issue_id=issue_id: update_card(rt, team_id, issue_id))
+        changed += _attempt(f"issue {issue_id}", partial(update_card, rt, team_id, issue_id))
     for call_id in sorted(forgotten.redraw.calls):
-        changed += _attempt(f"call {call_id}",
-                            lambda call_id=call_id: bool(refresh_call_message(rt, team_id, call_id)))
+        changed += _attempt(f"call {call_id}", partial(refresh_call_message, rt, team_id, call_id))
     for channel_id, ts in sorted(forgotten.redraw.messages):
-        changed += _attempt(f"message {channel_id}/{ts}", lambda channel_id=channel_id, ts=ts: _take_out(
-            rt, channel_id, ts, user_id, forgotten.names))
+        changed += _attempt(f"message {channel_id}/{ts}", partial(_take_out, rt, channel_id, ts, user_id,
+                                                                 forgotten.names))
     # Their own App Home showed what Convene knew about them.
     _attempt("their App Home", lambda: bool(rt.client.views_publish(user_id=user_id, view=forgotten_home_view())))
     logger.info("Redrew %d Slack messages after forgetting a member of %s", changed, team_id)
@@ -65,7 +64,8 @@ def _attempt(what: str, redraw: Callable[[], object]) -> int:
 def _find(rt: Runtime, channel_id: str, ts: str) -> dict[str, Any] | None:
     """The message at `ts`, at the top of its channel or in a thread."""
     history = rt.client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
-    for message in history.get("messages", []):
+    messages: list[dict[str, Any]] = history.get("messages") or []
+    for message in messages:
         if message.get("ts") == ts:
             return dict(message)
     replies = rt.client.conversations_replies(channel=channel_id, ts=ts, limit=200)

@@ -5,13 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.availability import PARTS_OF_DAY
-from bot.services.suggest import (
-    DEFAULT_LENGTH,
-    MAX_WINDOW_DAYS,
-    POLL_ANSWER_TIME,
-    describe_length,
-)
 from bot.services.meeting_hours import DEFAULT_MEETING_HOURS
+from bot.services.suggest import DEFAULT_LENGTH, MAX_WINDOW_DAYS, POLL_ANSWER_TIME, describe_length
 from bot.text import escape, truncate
 from bot.views.blocks import Block, context, divider, fit_blocks, header, section
 

@@ -12,14 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.services.polls import (
-    CHOICE_LABELS,
-    MAX_TITLE,
-    Meeting,
-    OpenPollSummary,
-    OptionTally,
-    PollState,
-)
+from bot.services.polls import CHOICE_LABELS, MAX_TITLE, Meeting, OpenPollSummary, OptionTally, PollState
 from bot.text import escape, truncate
 from bot.views.blocks import (
     MAX_OPTION_TEXT,

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.services.workspaces import Coordinators, GroupSettings
-from bot.views.blocks import (
-    Block,
-    actions,
-    button,
-    context,
-    input_block,
-    modal,
-    option,
-    section,
-)
+from bot.views.blocks import Block, actions, button, context, input_block, modal, option, section
 
 SETTINGS_MODAL = "convene_settings"
 OPEN_SETTINGS_ACTION = "convene_open_settings"
@@ -28,7 +20,7 @@ QUORUM_BLOCK = "quorum"
 QUORUM_ACTION = "quorum_input"
 
 
-def settings_blocks(settings: GroupSettings, *, can_change: bool, paces: list[str] = ()) -> list[Block]:
+def settings_blocks(settings: GroupSettings, *, can_change: bool, paces: Sequence[str] = ()) -> list[Block]:
     """The group's settings; `paces` are one line each for the digest and prompts (mrkdwn)."""
     if settings.channel_id:
         channel = f"<#{settings.channel_id}>" + (" (from CONVENE_CHANNEL)" if settings.channel_from_env else "")

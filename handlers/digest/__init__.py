@@ -17,8 +17,8 @@ from bot.services.errors import InvalidInput
 from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
-from bot.views.blocks import context, fit_blocks
 from bot.views import help as help_view
+from bot.views.blocks import context, fit_blocks
 from handlers.common import ephemeral, telling
 from storage.repositories.digest import DigestRepository
 

@@ -371,7 +371,7 @@ class IssueHandlers:
         with telling(respond, "logging a message as an issue"):
             message = shortcut.get("message") or {}
             channel_id = shortcut["channel"]["id"]
-            ts = message.get("ts") or shortcut.get("message_ts")
+            ts: str = message.get("ts") or shortcut["message_ts"]
             origin = f"message:{channel_id}:{ts}"
             with self.rt.db.unit_of_work() as session:
                 existing = issues.created_from(session, team_id, origin)

@@ -236,7 +236,7 @@ class PollHandlers:
             errors.update({field: truncate(message, MAX_FIELD_ERROR) for field, message in error.fields.items()})
         if not channel_id:
             errors[views.CHANNEL_FIELD] = "Pick the channel to post the poll in."
-        if errors or draft is None:
+        if errors or draft is None or not channel_id:
             ack(response_action="errors", errors=errors)
             return
         ack()

@@ -211,7 +211,10 @@ class PromptHandlers:
         if body.get("response_url"):
             return lambda text: ephemeral(respond, text)
         user_id = body["user"]["id"]
-        return lambda text: client.chat_postMessage(channel=user_id, text=text)
+
+        def dm(text: str) -> None:
+            client.chat_postMessage(channel=user_id, text=text)
+        return dm
 
     @staticmethod
     def _from_home(body: dict[str, Any]) -> bool:

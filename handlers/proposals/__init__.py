@@ -234,7 +234,7 @@ class ProposalHandlers:
             errors[views.ISSUES_FIELD] = error.message
         if not channel_id:
             errors[views.CHANNEL_FIELD] = "Pick the channel where the group decides."
-        if errors or draft is None:
+        if errors or draft is None or not channel_id:
             ack(response_action="errors", errors=errors)
             return
         ack()

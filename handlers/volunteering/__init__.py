@@ -12,10 +12,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.jobs.volunteering import schedule_close
 from bot.runtime import Runtime
-from bot.slack.messages import post_findable
 from bot.services import volunteering
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone
+from bot.slack.messages import post_findable
 from bot.slack.volunteer_calls import announce_closed, refresh_call_message
 from bot.text import subcommand, unslack
 from bot.views import help as help_view

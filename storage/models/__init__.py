@@ -8,9 +8,9 @@ from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
 from storage.models.privacy import ForgottenMember, WorkspaceSecret
 from storage.models.processes import Heartbeat, StandingJobRun
+from storage.models.prompts import Prompt, PromptAnswer, PromptDelivery, PromptMember, PromptRound, PromptSettings
 from storage.models.proposals import Proposal, ProposalInvitee, ProposalIssue, ProposalPosition
 from storage.models.volunteering import VolunteerCall, VolunteerResponse
-from storage.models.prompts import Prompt, PromptAnswer, PromptDelivery, PromptMember, PromptRound, PromptSettings
 from storage.models.workspace import Absence, Coordinator, Member, Workspace
 
 __all__ = [

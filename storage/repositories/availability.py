@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.db import rows_changed
 from storage.models import Absence, AvailabilityProfile, Member, WeeklySlot
 
 
@@ -80,11 +81,11 @@ class AvailabilityRepository:
 
     def forget(self, team_id: str, user_id: str) -> int:
         """Delete the member's pattern and hours; returns how many rows went."""
-        slots = self.session.execute(
+        slots = rows_changed(self.session.execute(
             delete(WeeklySlot).where(WeeklySlot.team_id == team_id, WeeklySlot.user_id == user_id)
-        ).rowcount or 0
-        profiles = self.session.execute(
+        ))
+        profiles = rows_changed(self.session.execute(
             delete(AvailabilityProfile).where(AvailabilityProfile.team_id == team_id,
                                               AvailabilityProfile.user_id == user_id)
-        ).rowcount or 0
-        return int(slots + profiles)
+        ))
+        return slots + profiles

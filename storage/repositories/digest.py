@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import DigestRun, DigestSettings, Workspace
 
 
@@ -80,7 +80,7 @@ class DigestRepository:
             .values(claim_token=token, claimed_at=now, status="claimed", attempts=DigestRun.attempts + 1,
                     channel_id=channel_id, error=None)
         )
-        return bool(result.rowcount)
+        return bool(rows_changed(result))
 
     def mark_posted(self, run_id: int, *, token: str, channel_id: str, ts: str, now: datetime) -> None:
         self.session.execute(

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import Issue, IssueCounter, IssueEvent, IssueForm, IssueTag, IssueVote, Member
 
 # An issue's tags travel with it as one string in `described`; tags are words, never this.
@@ -89,7 +89,7 @@ class IssueRepository:
         return self._described(self._filtered(select(Issue), team_id, tag=None, status=status)
                                .order_by(Issue.plus_ones.desc(), Issue.number.desc()).limit(limit))
 
-    def _described(self, query: Select) -> list[DescribedIssue]:  # type: ignore[type-arg]
+    def _described(self, query: Select) -> list[DescribedIssue]:
         tags = (select(func.aggregate_strings(IssueTag.tag, TAG_SEPARATOR))
                 .where(IssueTag.issue_id == Issue.id).correlate(Issue).scalar_subquery())
         named_author = and_(Issue.credit == "named", Member.team_id == Issue.team_id, Member.user_id == Issue.author_id)
@@ -150,7 +150,7 @@ class IssueRepository:
         result = self.session.execute(
             delete(IssueVote).where(IssueVote.issue_id == issue.id, IssueVote.user_id == user_id)
         )
-        removed = bool(result.rowcount)
+        removed = bool(rows_changed(result))
         if removed:
             self._count_votes(issue.id, -1)
         return removed
@@ -229,7 +229,7 @@ class IssueRepository:
         return rows, int(total or 0)
 
     @staticmethod
-    def _filtered(query: Select, team_id: str, *, tag: str | None, status: str) -> Select:  # type: ignore[type-arg]
+    def _filtered(query: Select, team_id: str, *, tag: str | None, status: str) -> Select:
         query = query.where(Issue.team_id == team_id)
         if status in ("open", "closed"):
             query = query.where(Issue.status == status)
@@ -262,7 +262,7 @@ class IssueRepository:
         closed = self.session.execute(
             update(Issue).where(Issue.team_id == team_id, Issue.closed_by == user_id).values(closed_by=None)
         )
-        return int(result.rowcount or 0) + int(closed.rowcount or 0)
+        return rows_changed(result) + rows_changed(closed)
 
     # Open forms
     def add_form(self, form: IssueForm) -> IssueForm:
@@ -276,16 +276,16 @@ class IssueRepository:
 
     def delete_form(self, form: IssueForm) -> bool:
         """True for the one transaction that deleted it: two submissions of one form cannot both win."""
-        return bool(self.session.execute(delete(IssueForm).where(IssueForm.token == form.token)).rowcount)
+        return bool(rows_changed(self.session.execute(delete(IssueForm).where(IssueForm.token == form.token))))
 
     def prune_all_forms(self, *, before: datetime) -> int:
         """Forget forms opened before `before`, in every workspace."""
-        return int(self.session.execute(delete(IssueForm).where(IssueForm.created_at < before)).rowcount or 0)
+        return rows_changed(self.session.execute(delete(IssueForm).where(IssueForm.created_at < before)))
 
     def prune_forms(self, team_id: str, *, before: datetime) -> int:
         result = self.session.execute(delete(IssueForm).where(IssueForm.team_id == team_id,
                                                               IssueForm.created_at < before))
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
     # Cards
     def card_posted(self, issue_id: int, *, channel_id: str, ts: str, revision: int) -> None:

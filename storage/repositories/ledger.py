@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import Dispatch, ProcessedEvent
 
 
@@ -27,7 +27,7 @@ class EventLedger:
 
     def prune(self, *, before: datetime) -> int:
         result = self.session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
 
 class DispatchLedger:
@@ -52,7 +52,7 @@ class DispatchLedger:
             .where(Dispatch.team_id == team_id, Dispatch.key == key, Dispatch.status == "failed")
             .values(status="claimed", claimed_at=now, error=None)
         )
-        return bool(retried.rowcount)
+        return bool(rows_changed(retried))
 
     def mark_sent(self, team_id: str, key: str, *, channel_id: str | None, ts: str | None, now: datetime) -> None:
         self.session.execute(
@@ -74,7 +74,7 @@ class DispatchLedger:
     def prune(self, *, before: datetime) -> int:
         """Forget dispatches claimed before `before`: long past any job that could send them again."""
         result = self.session.execute(delete(Dispatch).where(Dispatch.claimed_at < before))
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
     def forget_member(self, team_id: str, user_id: str) -> int:
         """Forget what was sent to a member (keys name them as a `:U…` part, or it was a DM to them)."""
@@ -84,7 +84,7 @@ class DispatchLedger:
                 or_(Dispatch.key.like(f"%:{user_id}"), Dispatch.key.like(f"%:{user_id}:%"), Dispatch.user_id == user_id),
             )
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
     def sent_under(self, team_id: str, prefixes: Iterable[str] = (), *, keys: Iterable[str] = ()) -> set[tuple[str, str]]:
         """(channel, ts) of the messages sent with keys starting with any of `prefixes`, or equal to one of `keys`."""
@@ -99,4 +99,4 @@ class DispatchLedger:
                 Dispatch.team_id == team_id, Dispatch.status == "sent", Dispatch.channel_id.is_not(None),
                 Dispatch.ts.is_not(None), or_(*starts))
         )
-        return {(channel_id, ts) for channel_id, ts in rows}
+        return {(channel_id, ts) for channel_id, ts in rows if channel_id and ts}

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import Poll, PollInvitee, PollOption, PollVote
 
 # A poll with (members who voted, members in its audience; 0 when it was never listed).
@@ -63,7 +63,7 @@ class PollRepository:
             .order_by(Poll.deadline.is_(None), Poll.deadline, Poll.id)
         )
 
-    def _counted(self, query: Select) -> list[CountedPoll]:  # type: ignore[type-arg]
+    def _counted(self, query: Select) -> list[CountedPoll]:
         voter = PollVote.poll_id == Poll.id
         voters = select(func.count(func.distinct(PollVote.user_id))).where(voter).correlate(Poll).scalar_subquery()
         asked = select(func.count()).select_from(PollInvitee).where(PollInvitee.poll_id == Poll.id) \
@@ -127,7 +127,7 @@ class PollRepository:
         if not ids:
             return 0
         result = self.session.execute(update(Poll).where(Poll.id.in_(ids)).values(revision=Poll.revision + 1))
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
     # Options
     def options(self, poll_id: int) -> list[PollOption]:
@@ -178,7 +178,7 @@ class PollRepository:
         result = self.session.execute(
             delete(PollVote).where(PollVote.team_id == team_id, PollVote.user_id == user_id)
         )
-        return int(result.rowcount or 0), poll_ids
+        return rows_changed(result), poll_ids
 
     # Invitees
     def add_invitees(self, team_id: str, poll_id: int, user_ids: Iterable[str]) -> int:
@@ -197,4 +197,4 @@ class PollRepository:
         result = self.session.execute(
             delete(PollInvitee).where(PollInvitee.team_id == team_id, PollInvitee.user_id == user_id)
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)

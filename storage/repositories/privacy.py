@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import ForgottenMember, WorkspaceSecret
 
 
@@ -45,4 +45,4 @@ class PrivacyRepository:
     def remove_forgotten(self, team_id: str, digest: str) -> bool:
         result = self.session.execute(delete(ForgottenMember).where(
             ForgottenMember.team_id == team_id, ForgottenMember.digest == digest))
-        return bool(result.rowcount)
+        return bool(rows_changed(result))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import Heartbeat, StandingJobRun
 
 
@@ -30,7 +30,7 @@ class StandingJobRuns:
             .where(StandingJobRun.job_id == job_id, StandingJobRun.last_started_at <= now - interval)
             .values(last_started_at=now)
         )
-        return bool(moved.rowcount)
+        return bool(rows_changed(moved))
 
     def finish(self, job_id: str, *, now: datetime) -> None:
         self.session.execute(update(StandingJobRun).where(StandingJobRun.job_id == job_id)
@@ -53,7 +53,7 @@ class Heartbeats:
         values = {"beat_at": now, "socket_connected": socket_connected, "scheduler_running": scheduler_running,
                   "detail": detail}
         updated = self.session.execute(update(Heartbeat).where(Heartbeat.process_id == process_id).values(**values))
-        if not updated.rowcount:
+        if not rows_changed(updated):
             insert_ignoring_conflicts(
                 self.session, Heartbeat,
                 {"process_id": process_id, "kind": kind, "hostname": hostname, "pid": pid, "started_at": started_at,
@@ -71,4 +71,4 @@ class Heartbeats:
 
     def prune(self, *, before: datetime) -> int:
         result = self.session.execute(delete(Heartbeat).where(Heartbeat.beat_at < before))
-        return int(result.rowcount or 0)
+        return rows_changed(result)

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
-from storage.models.prompts import DEFAULT_NUDGE_DAYS
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import (
     Member,
     Prompt,
@@ -20,11 +19,12 @@ from storage.models import (
     PromptSettings,
     Workspace,
 )
+from storage.models.prompts import DEFAULT_NUDGE_DAYS
 
 MAX_SEND_ATTEMPTS = 3
 
 
-def _answered(delivery: type[PromptDelivery] = PromptDelivery):  # type: ignore[no-untyped-def]
+def _answered(delivery: type[PromptDelivery] = PromptDelivery):
     """SQL: the delivery has at least one answer."""
     return exists().where(PromptAnswer.delivery_id == delivery.id)
 
@@ -126,7 +126,7 @@ class PromptRepository:
         result = self.session.execute(
             update(Prompt).where(Prompt.team_id == team_id, Prompt.created_by == user_id).values(created_by=None)
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
 
 class RoundRepository:
@@ -179,7 +179,7 @@ class RoundRepository:
             update(PromptRound).where(PromptRound.team_id == team_id, PromptRound.started_by == user_id)
             .values(started_by=None)
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
 
 class DeliveryRepository:
@@ -210,7 +210,7 @@ class DeliveryRepository:
                    PromptDelivery.status == "failed", PromptDelivery.attempts < MAX_SEND_ATTEMPTS)
             .values(status="claimed", attempts=PromptDelivery.attempts + 1, claimed_at=now, error=None)
         )
-        return self._id_of(round_, user_id) if retried.rowcount else None
+        return self._id_of(round_, user_id) if rows_changed(retried) else None
 
     def _id_of(self, round_: PromptRound, user_id: str) -> int | None:
         return self.session.scalar(
@@ -325,7 +325,7 @@ class DeliveryRepository:
             .where(PromptDelivery.id == delivery_id, PromptDelivery.nudge_claimed_at.is_(None))
             .values(nudge_claimed_at=now)
         )
-        return bool(result.rowcount)
+        return bool(rows_changed(result))
 
     def release_nudge(self, delivery_id: int) -> None:
         """Give the nudge back after Slack refused it, so a later run may send it."""
@@ -346,7 +346,7 @@ class DeliveryRepository:
         result = self.session.execute(
             delete(PromptDelivery).where(PromptDelivery.team_id == team_id, PromptDelivery.user_id == user_id)
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
 class AnswerRepository:
     def __init__(self, session: Session) -> None:
@@ -415,7 +415,7 @@ class AnswerRepository:
         result = self.session.execute(
             delete(PromptAnswer).where(PromptAnswer.team_id == team_id, PromptAnswer.user_id == user_id)
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
 
 class PromptMemberRepository:
@@ -449,4 +449,4 @@ class PromptMemberRepository:
         result = self.session.execute(
             delete(PromptMember).where(PromptMember.team_id == team_id, PromptMember.user_id == user_id)
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)

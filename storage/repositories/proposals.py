@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import Issue, Proposal, ProposalInvitee, ProposalIssue, ProposalPosition, Workspace
 
 # `/propose list` filters
@@ -155,7 +155,7 @@ class ProposalRepository:
         result = self.session.execute(
             update(Proposal).where(Proposal.id.in_(ids)).values(revision=Proposal.revision + 1)
         )
-        return int(result.rowcount or 0)
+        return rows_changed(result)
 
     # The issues a proposal addresses
     def issues_of(self, proposal_id: int) -> list[Issue]:
@@ -180,7 +180,7 @@ class ProposalRepository:
         ids = list(proposal_ids)
         if not ids:
             return {}
-        return dict(self.session.execute(  # type: ignore[arg-type]
+        return dict(self.session.execute(
             select(ProposalIssue.proposal_id, func.count()).where(ProposalIssue.proposal_id.in_(ids))
             .group_by(ProposalIssue.proposal_id)
         ).all())
@@ -235,7 +235,7 @@ class ProposalRepository:
         ids = list(proposal_ids)
         if not ids:
             return {}
-        responders = dict(self.session.execute(  # type: ignore[arg-type]
+        responders = dict(self.session.execute(
             select(ProposalPosition.proposal_id, func.count())
             .where(ProposalPosition.proposal_id.in_(ids)).group_by(ProposalPosition.proposal_id)
         ).all())
@@ -244,9 +244,8 @@ class ProposalRepository:
         asked = select(ProposalInvitee.proposal_id, ProposalInvitee.user_id).where(
             ProposalInvitee.proposal_id.in_(ids))
         everyone = responded.union(asked).subquery()
-        audience = dict(self.session.execute(  # type: ignore[arg-type]
-            select(everyone.c.proposal_id, func.count()).group_by(everyone.c.proposal_id)
-        ).all())
+        audience: dict[int, int] = {proposal_id: count for proposal_id, count in self.session.execute(
+            select(everyone.c.proposal_id, func.count()).group_by(everyone.c.proposal_id))}
         listed = set(self.session.scalars(
             select(ProposalInvitee.proposal_id).where(ProposalInvitee.proposal_id.in_(ids)).distinct()
         ))
@@ -290,4 +289,4 @@ class ProposalRepository:
         result = self.session.execute(
             delete(ProposalPosition).where(ProposalPosition.team_id == team_id, ProposalPosition.user_id == user_id)
         )
-        return int(result.rowcount or 0), proposal_ids
+        return rows_changed(result), proposal_ids

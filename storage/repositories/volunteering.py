@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import rows_changed
 from storage.models import VolunteerCall, VolunteerResponse
 
 
@@ -78,17 +79,17 @@ class VolunteerCallRepository:
 
     def forget_member(self, team_id: str, user_id: str) -> int:
         """Leave the member's calls with the group, no longer naming them."""
-        posted = self.session.execute(
+        posted = rows_changed(self.session.execute(
             update(VolunteerCall)
             .where(VolunteerCall.team_id == team_id, VolunteerCall.created_by == user_id)
             .values(created_by=None)
-        ).rowcount or 0
-        closed = self.session.execute(
+        ))
+        closed = rows_changed(self.session.execute(
             update(VolunteerCall)
             .where(VolunteerCall.team_id == team_id, VolunteerCall.closed_by == user_id)
             .values(closed_by=None)
-        ).rowcount or 0
-        return int(posted + closed)
+        ))
+        return posted + closed
 
 
 class VolunteerResponseRepository:
@@ -122,6 +123,6 @@ class VolunteerResponseRepository:
         return [(response, call) for response, call in rows]
 
     def forget_member(self, team_id: str, user_id: str) -> int:
-        return int(self.session.execute(
+        return rows_changed(self.session.execute(
             delete(VolunteerResponse).where(VolunteerResponse.team_id == team_id, VolunteerResponse.user_id == user_id)
-        ).rowcount or 0)
+        ))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts
+from storage.db import insert_ignoring_conflicts, rows_changed
 from storage.models import Absence, Coordinator, Member, Workspace
 
 
@@ -83,7 +83,7 @@ class MemberRepository:
             .distinct()
             .order_by(Member.organisation)
         )
-        return list(rows)
+        return [organisation for organisation in rows if organisation]
 
 
 class CoordinatorRepository:
@@ -113,7 +113,7 @@ class CoordinatorRepository:
         result = self.session.execute(
             delete(Coordinator).where(Coordinator.team_id == team_id, Coordinator.user_id == user_id)
         )
-        return bool(result.rowcount)
+        return bool(rows_changed(result))
 
 
 class AbsenceRepository:

@@ -8,16 +8,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.services import issues_export
-from bot.services.issues import (
-    Attribution,
-    Credit,
-    FormView,
-    HistoryLine,
-    IssueDetails,
-    IssueSummary,
-    ListQuery,
-    Page,
-)
+from bot.services.issues import Attribution, Credit, FormView, HistoryLine, IssueDetails, IssueSummary, ListQuery, Page
 from bot.views import issues as view
 from tests.harness.blockkit import block_kit_problems, view_problems
 

@@ -7,15 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.services.polls import (
-    MAX_OPTIONS,
-    Meeting,
-    OpenPollSummary,
-    OptionTally,
-    PollState,
-    best_option,
-    reminder_time,
-)
+from bot.services.polls import MAX_OPTIONS, Meeting, OpenPollSummary, OptionTally, PollState, best_option, reminder_time
 from bot.views import polls as views
 from bot.views.blocks import MAX_MESSAGE_BLOCKS
 from tests.harness.blockkit import block_kit_problems, view_problems

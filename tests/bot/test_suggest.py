@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta, timezone
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.services.availability import ALL_SLOTS, DateRange, MemberAvailability
 from bot.services.errors import InvalidInput
-from bot.services.meeting_hours import DEFAULT_MEETING_HOURS, MeetingHours, MeetingWindow
+from bot.services.meeting_hours import MeetingHours, MeetingWindow
 from bot.services.poll_dates import parse_deadline, parse_options
 from bot.services.suggest import (
     DEFAULT_TITLE,
@@ -19,8 +20,8 @@ from bot.services.suggest import (
     Slot,
     Window,
     candidate_slots,
-    describe_length,
     deadline_label,
+    describe_length,
     option_label,
     parse_request,
     pick,
@@ -280,7 +281,7 @@ def test_picks_never_overlap_and_spread_over_days_when_scores_tie() -> None:
                     length=timedelta(minutes=90), window=window("2026-11-30", "2026-12-04"), now=NOW, zone=LONDON)
     starts = [slot.starts_at.astimezone(LONDON).strftime("%H:%M") for slot in found.slots]
     assert starts == ["09:00", "10:30", "12:00", "13:30", "15:00"]
-    for first, second in zip(found.slots, found.slots[1:]):
+    for first, second in pairwise(found.slots):
         assert not first.overlaps(second)
 
 

@@ -10,13 +10,7 @@ import pytest
 
 from bot.services.errors import InvalidInput
 from bot.services.volunteering import CallRequest, CallState, parse_call, read_deadline
-from bot.views.volunteering import (
-    call_blocks,
-    extend_modal,
-    open_calls_blocks,
-    thanks_text,
-    volunteering_home_blocks,
-)
+from bot.views.volunteering import call_blocks, extend_modal, open_calls_blocks, thanks_text, volunteering_home_blocks
 from tests.harness.blockkit import block_kit_problems, view_problems
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday

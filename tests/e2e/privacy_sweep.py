@@ -200,7 +200,7 @@ def stored_mentions(db: Database, person: Person) -> list[str]:
             result = connection.execute(text(f'SELECT * FROM "{table}"'))
             columns = list(result.keys())
             for row in result:
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=True):
                     if value is None:
                         continue
                     if isinstance(value, (bytes, bytearray, memoryview)):

@@ -19,8 +19,8 @@ from bot.jobs import prompts as prompt_jobs
 from storage.models import Absence, Member, Poll
 from storage.repositories.workspaces import WorkspaceRepository
 from tests.e2e.polls_helpers import footer_action, option_ids, poll_message, vote_action
-from tests.e2e.prompting import prompt_dms
 from tests.e2e.privacy_sweep import Acting, Person, Sweep, messages_showing, stored_mentions
+from tests.e2e.prompting import prompt_dms
 from tests.harness.bot import TEAM_ID, BotUnderTest
 from tests.harness.signed import view_state
 

@@ -90,7 +90,7 @@ def test_suggests_the_times_when_members_in_two_time_zones_are_both_free(bot: Bo
     expected = [london(f"2026-{day} 14:00") for day in ("11-24", "11-25", "11-26", "11-27", "11-30")]
     sections = [b["text"]["text"] for b in reply["blocks"] if str(b.get("block_id", "")).startswith("suggested-")]
     assert len(sections) == 5
-    for number, (section, start) in enumerate(zip(sections, expected), start=1):
+    for number, (section, start) in enumerate(zip(sections, expected, strict=True), start=1):
         assert section.startswith(f"*{number}. {token(start)}")
         assert token(start + timedelta(minutes=90)) in section
         assert "2 of 2 free · 2 organisations" in section

@@ -9,19 +9,9 @@ from sqlalchemy import func, select
 
 from bot import areas
 from bot.jobs import polls as poll_jobs
-from bot.services import polls
-from bot.services import poll_dates
+from bot.services import poll_dates, polls
 from storage.models import Poll, PollInvitee, PollOption
-from tests.e2e.polls_helpers import (
-    CHANNEL,
-    MEET,
-    last_reply,
-    meet,
-    only_poll,
-    option_texts,
-    poll_message,
-    rendered,
-)
+from tests.e2e.polls_helpers import CHANNEL, MEET, last_reply, meet, only_poll, option_texts, poll_message, rendered
 from tests.harness.bot import BotUnderTest, start_bot
 from tests.harness.signed import view_state
 

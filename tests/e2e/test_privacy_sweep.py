@@ -21,10 +21,10 @@ from bot.jobs import prompts as prompt_jobs
 from storage.models import Member
 from storage.repositories.workspaces import WorkspaceRepository
 from tests.e2e.polls_helpers import footer_action, option_ids, poll_message, vote_action
+from tests.e2e.privacy_sweep import Acting, Person, Sweep
 from tests.e2e.prompting import prompt_dms
 from tests.e2e.proposals_helpers import footer_action as proposal_footer
 from tests.e2e.proposals_helpers import proposal_message, stance_action
-from tests.e2e.privacy_sweep import Acting, Person, Sweep
 from tests.harness.bot import TEAM_ID, BotUnderTest
 from tests.harness.signed import view_state
 

@@ -8,9 +8,9 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest

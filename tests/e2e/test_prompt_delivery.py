@@ -11,8 +11,8 @@ from bot.jobs import prompts as prompt_jobs
 from storage.models import Absence, PromptDelivery, PromptRound
 from tests.e2e.prompting import (
     answers,
-    delivery_id_of,
     deliveries,
+    delivery_id_of,
     nudges,
     prompt_dms,
     reply_in_dm,

@@ -29,8 +29,8 @@ from tests.e2e.proposals_helpers import (
     set_organisations,
     stance_action,
     submit,
-    tally,
     take,
+    tally,
 )
 from tests.harness.bot import TEAM_ID, BotUnderTest
 

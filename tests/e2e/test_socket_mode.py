@@ -156,7 +156,7 @@ def test_the_in_process_scheduler_delivers_prompt_send_now(tmp_path: Path, slack
         reply = answer_and_reply(bot, "/prompt", "send now", user="UADMIN")
         assert "prompt" in reply.lower()
         for member in ("UALICE", "UBEN", "UADMIN"):
-            slack.wait_for(lambda: prompt_dms(slack, member), timeout=15, message=f"{member} got no prompt")
+            slack.wait_for(lambda member=member: prompt_dms(slack, member), timeout=15, message=f"{member} got no prompt")
         slack.wait_for(lambda: any("went to 3 members" in m["text"] for m in slack.messages("UADMIN")),
                        message="the coordinator was not told how the round went")
     assert all(len(prompt_dms(slack, member)) == 1 for member in ("UALICE", "UBEN", "UADMIN"))
@@ -277,7 +277,7 @@ def test_sigterm_closes_the_socket_first_and_exits_promptly_in_the_middle_of_a_f
     # The next start finishes the round: everyone has the prompt once, and the coordinator hears.
     with running(tmp_path, slack, db.url):
         for user in members:
-            slack.wait_for(lambda: prompt_dms(slack, user), timeout=15, message=f"{user} never got the prompt")
+            slack.wait_for(lambda user=user: prompt_dms(slack, user), timeout=15, message=f"{user} never got the prompt")
         slack.wait_for(lambda: any("went to 5 members" in m["text"] for m in slack.messages("UADMIN")),
                        message="the coordinator was not told how the round went")
     assert {user: len(prompt_dms(slack, user)) for user in members} == {user: 1 for user in members}

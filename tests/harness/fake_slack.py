@@ -34,13 +34,14 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -384,7 +385,7 @@ class FakeSlack:
 
     # ---- lifecycle ---------------------------------------------------------------
 
-    def start(self) -> "FakeSlack":
+    def start(self) -> FakeSlack:
         """Start serving on an ephemeral loopback port (idempotent); returns ``self``."""
         with self._lock:
             if self._server is not None:
@@ -411,7 +412,7 @@ class FakeSlack:
         if self._socket_mode is not None:
             self._socket_mode.stop()
 
-    def __enter__(self) -> "FakeSlack":
+    def __enter__(self) -> FakeSlack:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -1183,7 +1184,7 @@ class FakeSlack:
                 body[key] = call.json(key)
             except ValueError:
                 self._problem(method, f"{key} is not valid JSON")
-                raise SlackError(f"invalid_{key}_format" if key != "metadata" else "invalid_metadata_format")
+                raise SlackError(f"invalid_{key}_format" if key != "metadata" else "invalid_metadata_format") from None
         if "text" in args:
             body["text"] = args["text"]
         found = message_problems(
@@ -1215,7 +1216,7 @@ class FakeSlack:
             view = call.json("view")
         except ValueError:
             self._problem(call.method, "view is not valid JSON")
-            raise SlackError("invalid_arguments")
+            raise SlackError("invalid_arguments") from None
         found = view_problems(view)
         if not found and expect_type and view.get("type") != expect_type:
             found = [f"view.type: {call.method} needs a {expect_type!r} view, got {view.get('type')!r}"]
@@ -1238,7 +1239,7 @@ class FakeSlack:
                     raise ValueError(cursor)
                 offset = int(number)
             except (ValueError, UnicodeDecodeError):
-                raise SlackError("invalid_cursor")
+                raise SlackError("invalid_cursor") from None
         page = items[offset: offset + limit]
         end = offset + limit
         next_cursor = base64.b64encode(f"next:{end}".encode()).decode() if end < len(items) else ""
@@ -1609,7 +1610,7 @@ class FakeSlack:
             entries = call.json("files")
         except ValueError:
             self._problem(call.method, "files is not valid JSON")
-            raise SlackError("invalid_arguments")
+            raise SlackError("invalid_arguments") from None
         if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) and e.get("id") for e in entries):
             self._problem(call.method, "files must be a JSON array of {id, title}")
             raise SlackError("invalid_arguments")

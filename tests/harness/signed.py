@@ -21,8 +21,9 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def slack_signature(signing_secret: str, timestamp: str | int, body: bytes | str
     """``v0=`` + hex HMAC-SHA256 of ``v0:{timestamp}:{body}``, as ``SignatureVerifier`` checks it."""
     if isinstance(body, bytes):
         body = body.decode("utf-8")
-    base = f"v0:{timestamp}:{body}".encode("utf-8")
+    base = f"v0:{timestamp}:{body}".encode()
     return "v0=" + hmac.new(signing_secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
 
 
@@ -75,7 +76,7 @@ class SlackSender:
         clock: Callable[[], float] = time.time,
         api_app_id: str = DEFAULT_API_APP_ID,
         bot_user_id: str = DEFAULT_BOT_USER_ID,
-        fake: "FakeSlack | None" = None,
+        fake: FakeSlack | None = None,
         path: str = "/slack/events",
         timeout: float = 10.0,
     ) -> None:

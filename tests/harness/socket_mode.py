@@ -155,7 +155,7 @@ class SocketModeServer:
 
     # ---- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> "SocketModeServer":
+    def start(self) -> SocketModeServer:
         """Start listening on an ephemeral loopback port (idempotent); returns ``self``."""
         if self._thread is not None:
             return self
@@ -208,7 +208,7 @@ class SocketModeServer:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=5)
 
-    def __enter__(self) -> "SocketModeServer":
+    def __enter__(self) -> SocketModeServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -538,7 +538,7 @@ def _copy(conn: Connection) -> Connection:
 class SocketModeSender(SlackSender):
     """SlackSender's requests as Socket Mode envelopes: each method returns the app's `Ack`."""
 
-    def __init__(self, server: SocketModeServer, *, fake: "FakeSlack | None" = None, timeout: float = 5.0,
+    def __init__(self, server: SocketModeServer, *, fake: FakeSlack | None = None, timeout: float = 5.0,
                  **options: Any) -> None:
         super().__init__("socket-mode://", "", fake=fake, timeout=timeout, **options)
         self.server = server

@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from tests.harness import fake_slack as fake_slack_module
 from tests.harness.fake_slack import FakeSlack, SpecNotFoundError, load_spec_methods
+
 # Imported here rather than via conftest.py so that `pytest tests/harness --noconftest`
 # runs these tests without loading the bot's fixtures (tests/conftest.py imports bot code).
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -18,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from tests.harness.fake_slack import FakeSlack
+
 # Imported here rather than via conftest.py so that `pytest tests/harness --noconftest`
 # runs these tests without loading the bot's fixtures (tests/conftest.py imports bot code).
 from tests.harness.signed import SlackSender, slack_signature, view_state

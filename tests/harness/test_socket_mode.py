@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from tests.harness import socket_mode as socket_mode_module
 from tests.harness.fake_slack import FakeSlack
 from tests.harness.socket_mode import NoConnection, SocketModeSender, SocketModeServer
+
 # Imported here rather than via conftest.py so that `pytest tests/harness --noconftest` runs these.
 
 APP_TOKEN = "xapp-fake-test-token"

@@ -1,7 +1,7 @@
 """Foundation: workspaces, members, coordinators, absences, the delivery ledger and the job store.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 18:58:35.203528
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.models.base
-
 
 revision = '0001'
 down_revision = None

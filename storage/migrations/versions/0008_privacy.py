@@ -13,7 +13,6 @@ from alembic import op
 
 import storage.models.base
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

@@ -13,7 +13,6 @@ from alembic import op
 
 import storage.models.base
 
-
 revision = '0011'
 down_revision = '0010'
 branch_labels = None
