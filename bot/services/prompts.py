@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.services import issues
+from bot.services import issues, paging
 from bot.services.attribution import Surface, attribute
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.issues import IssuePrefill
@@ -897,11 +897,10 @@ def answers_page(session: Session, team_id: str, user_id: str, number: int, *, p
     require_coordinator(session, team_id, user_id, configured_coordinators, "read prompt answers")
     prompt = _prompt(session, team_id, number)
     answers = AnswerRepository(session)
-    total = answers.count_for_prompt(team_id, prompt.id)
-    pages = max(1, -(-total // ANSWERS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = answers.page_for_prompt(team_id, prompt.id, offset=(page - 1) * ANSWERS_PER_PAGE, limit=ANSWERS_PER_PAGE)
-    return AnswersPage(prompt.number, prompt.question, total, page, pages, _entries(session, team_id, rows))
+    window = paging.window(answers.count_for_prompt(team_id, prompt.id), page, ANSWERS_PER_PAGE)
+    rows = answers.page_for_prompt(team_id, prompt.id, offset=window.offset, limit=window.size)
+    return AnswersPage(prompt.number, prompt.question, window.total, window.number, window.pages,
+                       _entries(session, team_id, rows))
 
 
 # ---- Answers that become issues -------------------------------------------------------------------
@@ -978,17 +977,24 @@ class WaitingPrompt:
 
 @dataclass(frozen=True)
 class MemberPrompts:
-    waiting: list[WaitingPrompt]
+    waiting: list[WaitingPrompt]  # one page of them
     paused_until: datetime | None
+    window: paging.Window | None = None  # which page `waiting` is, of how many
 
 
-def member_prompts(session: Session, team_id: str, user_id: str, *, now: datetime) -> MemberPrompts:
-    waiting = DeliveryRepository(session).waiting(team_id, user_id, since=now - ANSWER_WINDOW,
-                                                  limit=HOME_WAITING_LIMIT)
+def member_prompts(session: Session, team_id: str, user_id: str, *, now: datetime, page: int = 1,
+                   size: int = HOME_WAITING_LIMIT) -> MemberPrompts:
+    """The prompts waiting for the member's answer, a page at a time (newest first), and their pause."""
+    deliveries = DeliveryRepository(session)
+    window, waiting = paging.fetch_page(
+        lambda offset, limit: deliveries.waiting(team_id, user_id, since=now - ANSWER_WINDOW, offset=offset,
+                                                 limit=limit),
+        page, size)
     pref = PromptMemberRepository(session).get(team_id, user_id)
     paused = pref.paused_until if pref is not None and pref.paused_until and pref.paused_until > now else None
     return MemberPrompts(
         [WaitingPrompt(d.id, delivery_question(session, d), d.sent_at or d.claimed_at) for d in waiting], paused,
+        window,
     )
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.services import paging
 from bot.services.errors import InvalidInput
 from bot.services.volunteering import CallRequest, CallState, parse_call, read_deadline
 from bot.views.volunteering import (
@@ -127,6 +128,6 @@ def test_the_extend_modal_and_lists_are_valid() -> None:
     assert view_problems(extend_modal(_call(), zone=LONDON)) == []
     assert "Fri 4 Dec 23:59" in json.dumps(extend_modal(_call(), zone=LONDON))
     assert block_kit_problems(open_calls_blocks([_call(), _call(id=8)]), surface="message") == []
-    home = volunteering_home_blocks([_call(), _call(id=8, helpers=())], "UBEN")
+    home = volunteering_home_blocks([_call(), _call(id=8, helpers=())], "UBEN", paging.window(2, 1, 5))
     assert block_kit_problems(home, surface="home") == []
     assert "You're signed up" in json.dumps(home[1]) and "volunteer_help" in json.dumps(home[2])
