@@ -59,10 +59,16 @@ class VolunteerHandlers:
         return member_zone(member, workspace_zone(workspace, self.rt.home_zone))
 
     # /volunteer …
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         text = (command.get("text") or "").strip()
-        if text.lower() in ("", "help"):
+        if text.lower() == "help":
             ack(text=help_view.command_help_text("/volunteer"), blocks=help_view.command_help_blocks("/volunteer"))
+            return
+        if not text:
+            ack()
+            with telling(respond, "opening the call-for-volunteers form"):
+                self._open_form(client, command["team_id"], command["user_id"], command["trigger_id"],
+                                channel_id=command.get("channel_id"))
             return
         if len(text.split()) == 1 and text[0] not in "\"“”„«":
             # One bare word is a mistyped subcommand far more often than a task: posting it would
@@ -114,18 +120,24 @@ class VolunteerHandlers:
             call = volunteering.call_state(session, team_id, call.id)
         schedule_close(self.rt.jobs, call)
 
-    # The App Home's *Call for volunteers*: a form for what `/volunteer "task" N by <date>` says
+    # The form: `/volunteer` alone, or the App Home's *Call for volunteers*
     def new_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(dm_teller(client, user_id), "opening the call-for-volunteers form"):
-            zone = self._zone(team_id, user_id)
+            self._open_form(client, team_id, user_id, body["trigger_id"], channel_id=None)
+
+    def _open_form(self, client: WebClient, team_id: str, user_id: str, trigger_id: str, *,
+                   channel_id: str | None) -> None:
+        """The form, its channel the one it was opened in (a channel, not a DM) or else the group's."""
+        zone = self._zone(team_id, user_id)
+        if not (channel_id or "").startswith(("C", "G")):
             with self.rt.db.unit_of_work() as session:
                 channel_id = group_settings(session, team_id, now=self.rt.clock(),
                                             default_channel=self.rt.settings.convene_channel,
                                             default_timezone=self.rt.settings.convene_timezone).channel_id
-            client.views_open(trigger_id=body["trigger_id"], view=views.create_modal(
-                channel_id=channel_id, zone_name=zone.key, max_task=MAX_TASK_LENGTH, max_needed=MAX_PEOPLE_NEEDED))
+        client.views_open(trigger_id=trigger_id, view=views.create_modal(
+            channel_id=channel_id, zone_name=zone.key, max_task=MAX_TASK_LENGTH, max_needed=MAX_PEOPLE_NEEDED))
 
     def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
