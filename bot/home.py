@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.views.blocks import Block
+
+# Items per page in each of the Home's lists: a phone's screen of each, and every section together
+# well within Slack's 100 blocks.
+HOME_PAGE_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,11 @@ class HomeContext:
     now: datetime
     zone: ZoneInfo
     is_coordinator: bool
+    # The page each paged section shows, by section name (`<area view>.HOME_SECTION`); 1 if absent.
+    pages: Mapping[str, int] = field(default_factory=dict)
+
+    def page(self, section: str) -> int:
+        return self.pages.get(section, 1)
 
 
 HomeSection = Callable[[Session, HomeContext], list[Block]]

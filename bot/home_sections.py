@@ -1,35 +1,41 @@
 """Each area's section of the App Home: the area's data, rendered by its view.
 
 `bot.areas.HOME_SECTIONS` lists them in the order members see them. A section with nothing to
-show returns [].
+show returns []. Lists show one page (`bot.home.HOME_PAGE_SIZE` items) at a time: the page each
+one is on comes in the context, and its Previous / Next buttons republish the Home on another.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.home import HomeContext
-from bot.services import availability, issues, polls, prompts, proposals, volunteering
+from bot.home import HOME_PAGE_SIZE, HomeContext
+from bot.services import availability, issues, paging, polls, prompts, proposals, volunteering
 from bot.views import issues as issue_views
 from bot.views import polls as poll_views
 from bot.views import prompts as prompt_views
 from bot.views import proposals as proposal_views
+from bot.views import volunteering as volunteering_views
 from bot.views.availability import availability_home_blocks
 from bot.views.blocks import Block
-from bot.views.volunteering import volunteering_home_blocks
 
 
 def polls_waiting_for_vote(session: Session, ctx: HomeContext) -> list[Block]:
-    return poll_views.home_blocks(polls.awaiting_vote(session, ctx.team_id, ctx.user_id), ctx.zone)
+    found = polls.awaiting_vote(session, ctx.team_id, ctx.user_id)
+    page, shown = paging.page_of(found, ctx.page(poll_views.HOME_SECTION), HOME_PAGE_SIZE)
+    return poll_views.home_blocks(shown, ctx.zone, page)
 
 
 def proposals_waiting_for_position(session: Session, ctx: HomeContext) -> list[Block]:
-    return proposal_views.home_blocks(proposals.awaiting_position(session, ctx.team_id, ctx.user_id))
+    found = proposals.awaiting_position(session, ctx.team_id, ctx.user_id)
+    page, shown = paging.page_of(found, ctx.page(proposal_views.HOME_SECTION), HOME_PAGE_SIZE)
+    return proposal_views.home_blocks(shown, page)
 
 
 def prompts_waiting_for_answer(session: Session, ctx: HomeContext) -> list[Block]:
     """Prompts the member has not answered yet (and their pause, if they took one)."""
-    return prompt_views.home_blocks(prompts.member_prompts(session, ctx.team_id, ctx.user_id, now=ctx.now))
+    return prompt_views.home_blocks(prompts.member_prompts(
+        session, ctx.team_id, ctx.user_id, now=ctx.now, page=ctx.page(prompt_views.HOME_SECTION), size=HOME_PAGE_SIZE))
 
 
 def your_availability(session: Session, ctx: HomeContext) -> list[Block]:
@@ -39,8 +45,12 @@ def your_availability(session: Session, ctx: HomeContext) -> list[Block]:
 
 
 def top_open_issues(session: Session, ctx: HomeContext) -> list[Block]:
-    return issue_views.home_section(issues.top_issues(session, ctx.team_id, limit=5, viewer=ctx.user_id))
+    page, shown = issues.top_issues_page(session, ctx.team_id, page=ctx.page(issue_views.HOME_SECTION),
+                                         size=HOME_PAGE_SIZE, viewer=ctx.user_id)
+    return issue_views.home_section(shown, page)
 
 
 def open_volunteer_calls(session: Session, ctx: HomeContext) -> list[Block]:
-    return volunteering_home_blocks(volunteering.open_calls(session, ctx.team_id), ctx.user_id)
+    found = volunteering.open_calls(session, ctx.team_id)
+    page, shown = paging.page_of(found, ctx.page(volunteering_views.HOME_SECTION), HOME_PAGE_SIZE)
+    return volunteering_views.volunteering_home_blocks(shown, ctx.user_id, page)

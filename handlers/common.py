@@ -8,10 +8,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.services.errors import UserFacingError
-from bot.services.members import is_coordinator
+from bot.services.members import is_coordinator, require_coordinator
+from bot.slack.messages import tell_in_dm
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +61,15 @@ def acting_coordinator(runtime: Runtime, team_id: str, user_id: str) -> bool:
     runtime.directory.ensure(team_id, user_id)
     with runtime.db.unit_of_work() as session:
         return is_coordinator(session, team_id, user_id, configured=runtime.settings.convene_coordinators)
+
+
+def dm_teller(client: WebClient, user_id: str) -> Callable[[str], None]:
+    """Tells a member something in a DM: the App Home and modals have no response URL."""
+    return lambda text: tell_in_dm(client, user_id, text)
+
+
+def require_acting_coordinator(runtime: Runtime, team_id: str, user_id: str, *, doing: str) -> None:
+    """NotAllowed unless the person acting is a coordinator (checked here, whatever a button said)."""
+    runtime.directory.ensure(team_id, user_id)
+    with runtime.db.unit_of_work() as session:
+        require_coordinator(session, team_id, user_id, configured=runtime.settings.convene_coordinators, doing=doing)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.services import attribution as rule
-from bot.services import privacy
+from bot.services import paging, privacy
 from bot.services.attribution import CREDIT_CHOICES, Attribution, Credit, Surface
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services.members import is_coordinator
@@ -472,6 +472,16 @@ def top_issues(session: Session, team_id: str, *, limit: int = 5, status: str = 
     return _described_summaries(session, rows, viewer=viewer, surface=Surface.PRIVATE if viewer else Surface.CHANNEL)
 
 
+def top_issues_page(session: Session, team_id: str, *, page: int, size: int,
+                    viewer: str) -> tuple[paging.Window, list[IssueSummary]]:
+    """A page of the open issues, most +1s first (newest first among equals), as `viewer` sees them."""
+    repo = IssueRepository(session)
+    window, rows = paging.fetch_page(
+        lambda offset, limit: repo.page(team_id, tag=None, status="open", order="top", offset=offset, limit=limit),
+        page, size)
+    return window, _summaries(session, team_id, rows, viewer=viewer, surface=Surface.PRIVATE)
+
+
 def similar(session: Session, team_id: str, text: str, *, tags: Iterable[str] = (), limit: int = 3,
             exclude: int | None = None, viewer: str | None = None) -> list[IssueSummary]:
     """Issues already in the register that read like `text`, best first."""
@@ -536,15 +546,14 @@ class Page:
 
 def list_page(session: Session, team_id: str, query: ListQuery, *, viewer: str | None = None) -> Page:
     repo = IssueRepository(session)
-    rows, total = repo.page(team_id, tag=query.tag, status=query.status, order=query.order,
-                            offset=(query.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if query.page > pages and total:
-        query = ListQuery(query.tag, query.order, query.status, pages)
-        rows, total = repo.page(team_id, tag=query.tag, status=query.status, order=query.order,
-                                offset=(query.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    window, rows = paging.fetch_page(
+        lambda offset, limit: repo.page(team_id, tag=query.tag, status=query.status, order=query.order,
+                                        offset=offset, limit=limit),
+        query.page, PAGE_SIZE)
+    if window.number != query.page:
+        query = ListQuery(query.tag, query.order, query.status, window.number)
     items = _summaries(session, team_id, rows, viewer=viewer, surface=Surface.PRIVATE)
-    return Page(query=query, items=items, total=total, pages=pages)
+    return Page(query=query, items=items, total=window.total, pages=window.pages)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from bot.services.errors import NotAllowed
 from storage.models import Member, Workspace
 from storage.repositories.workspaces import AbsenceRepository, CoordinatorRepository, MemberRepository
 
@@ -44,6 +45,13 @@ def is_coordinator(
     if member is not None and (member.is_admin or member.is_owner):
         return True
     return CoordinatorRepository(session).contains(team_id, user_id)
+
+
+def require_coordinator(session: Session, team_id: str, user_id: str, *, configured: Iterable[str] = (),
+                        doing: str) -> None:
+    """NotAllowed unless the person is a coordinator (`doing` completes "only a coordinator can …")."""
+    if not is_coordinator(session, team_id, user_id, configured=configured):
+        raise NotAllowed(f"Only a coordinator can {doing}. `/convene coordinators list` shows who they are.")
 
 
 def coordinator_ids(session: Session, team_id: str, *, configured: Iterable[str] = ()) -> list[str]:

@@ -16,7 +16,6 @@ to be credited (`shown_as`).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.services import prompts
+from bot.services import paging, prompts
 from bot.services.attribution import Attribution, Credit, Surface, attribute
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
 from bot.services.members import zone
@@ -1087,12 +1086,9 @@ def list_page(session: Session, team_id: str, *, which: str = "all", page: int =
     if which not in LIST_FILTERS:
         which = "all"
     repo = ProposalRepository(session)
-    rows, total = repo.page(team_id, which=which, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page > pages:
-        page = pages
-        rows, total = repo.page(team_id, which=which, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    return Page(which, page, pages, total, _summaries(session, rows))
+    window, rows = paging.fetch_page(
+        lambda offset, limit: repo.page(team_id, which=which, offset=offset, limit=limit), page, PAGE_SIZE)
+    return Page(which, window.number, window.pages, window.total, _summaries(session, rows))
 
 
 def unrendered(session: Session, *, quiet_since: datetime) -> list[tuple[str, int]]:

@@ -115,6 +115,40 @@ def parse_call(text: str, *, zone: ZoneInfo, now: datetime) -> CallRequest:
     return CallRequest(task=task, needed=needed, deadline=deadline)
 
 
+class CallFormInvalid(InvalidInput):
+    """Some fields of the *Call for volunteers* form cannot be used; `fields` maps task, needed and
+    deadline to why."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        super().__init__(" ".join(fields.values()))
+
+
+def read_call_form(task: str | None, needed: str | None, deadline: str | None, *, zone: ZoneInfo,
+                   now: datetime) -> CallRequest:
+    """The form's answers as a call: the same rules as `/volunteer "task" N by <date>`."""
+    errors: dict[str, str] = {}
+    task = re.sub(r"\s+", " ", task or "").strip()
+    if not task:
+        errors["task"] = "Say what needs doing."
+    elif len(task) > MAX_TASK_LENGTH:
+        errors["task"] = f"Keep the task under {MAX_TASK_LENGTH} characters; details can go in a thread."
+    count = 1
+    try:
+        count = parse_needed(needed if needed not in (None, "") else 1)
+    except InvalidInput as error:
+        errors["needed"] = error.message
+    when = None
+    if deadline and deadline.strip():
+        try:
+            when = read_deadline(deadline, zone=zone, now=now)
+        except InvalidInput as error:
+            errors["deadline"] = error.message
+    if errors:
+        raise CallFormInvalid(errors)
+    return CallRequest(task=task, needed=count, deadline=when)
+
+
 def _quoted_parts(text: str) -> tuple[str, str | None, str | None]:
     try:
         args = split_args(text)

@@ -35,6 +35,11 @@ def open_dm(client: WebClient, user_id: str) -> str:
     return client.conversations_open(users=user_id)["channel"]["id"]
 
 
+def tell_in_dm(client: WebClient, user_id: str, text: str) -> None:
+    """One line to a member in their direct message with Convene."""
+    client.chat_postMessage(channel=open_dm(client, user_id), text=text)
+
+
 def outcome_unknown(error: BaseException) -> bool:
     """Slack may have acted on the request even though it failed (a 5xx, a dropped connection)."""
     if isinstance(error, SlackApiError):

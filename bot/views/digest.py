@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from bot.services.digest import Digest, DigestLine, DigestSection, Period, Schedule
 from bot.text import truncate
@@ -17,8 +18,12 @@ from bot.views.blocks import (
     fit_blocks,
     header,
     message_text,
+    modal,
     section,
 )
+
+PREVIEW_ACTION = "digest_preview"  # the App Home's *Digest preview* (coordinators)
+PREVIEW_MODAL = "digest_preview"
 
 # A line longer than this is shortened, so one long issue title cannot crowd out the rest.
 MAX_LINE = 300
@@ -113,3 +118,22 @@ def schedule_changed_text(schedule: Schedule, *, next_due: datetime | None) -> s
         text += f" The next one: {date_token(int(next_due.timestamp()), '{date_long_pretty} at {time}', fallback)}" \
                 " (in your time)."
     return text
+
+
+def preview_blocks(digest: Digest, *, channel_id: str | None, link_for: LinkFor = no_links) -> list[Block]:
+    """`/digest preview`: the digest as it would be posted, under a line saying where and to whom."""
+    where = f"<#{channel_id}>" if channel_id else "the group's channel (not set yet)"
+    note = f"_Preview: only you can see this. It would be posted to {where}._"
+    return fit_blocks([context(note), *digest_blocks(digest, link_for=link_for)])
+
+
+def preview_loading_modal() -> dict[str, Any]:
+    """Opened at once from the App Home (a click's trigger lasts 3 s); the preview replaces it."""
+    return modal("Digest preview", [section(":hourglass_flowing_sand: Putting this week's digest together…")],
+                 callback_id=PREVIEW_MODAL, close="Close")
+
+
+def preview_modal(digest: Digest, *, channel_id: str | None, link_for: LinkFor = no_links) -> dict[str, Any]:
+    """The preview `/digest preview` shows, in a modal: the App Home has no channel to answer in."""
+    return modal("Digest preview", preview_blocks(digest, channel_id=channel_id, link_for=link_for),
+                 callback_id=PREVIEW_MODAL, close="Done")

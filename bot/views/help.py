@@ -114,6 +114,7 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/volunteer \"task\" N [by date]", "post a call for N people in this channel; it closes when N "
                   "have signed up or at the deadline (read in your time zone)",
                   "/volunteer \"Draft the scope document\" 2 by Fri 4 Dec"),
+            Usage("/volunteer", "open the form: the task, how many people, the deadline and the channel"),
             Usage("/volunteer list", "the calls still open"),
             Usage("/volunteer help", "this help"),
         ),

@@ -22,6 +22,7 @@ from bot.services.issues import (
     PlusOne,
     label_of,
 )
+from bot.services.paging import Window
 from bot.services.proposals import OUTCOME_LABELS
 from bot.text import escape, truncate
 from bot.views.blocks import (
@@ -43,6 +44,7 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.paging import home_pager, page_label, pager
 
 MODAL_CALLBACK = "issue_modal"
 SHORTCUT_CALLBACK = "issue_log_message"
@@ -52,6 +54,10 @@ WITHDRAW_ACTION = "issue_withdraw_plus_one"
 ADD_ANYWAY_ACTION = "issue_add_anyway"
 LIST_PAGE_ACTION_PREFIX = "issue_list_page"
 EDIT_ACTION = "issue_edit"
+NEW_ACTION = "issue_new"  # the App Home's *Log an issue*: the form `/issue` alone opens
+EXPORT_ACTION = "issue_export"  # the App Home's *Export* (coordinators): what `/issue export` sends
+# The App Home's section of open issues, for its paging buttons.
+HOME_SECTION = "issues"
 CREDIT_ACTION_PREFIX = "issue_credit_"
 
 TITLE_BLOCK, TITLE_INPUT = "issue_title", "title"
@@ -420,16 +426,11 @@ def list_blocks(page: Page) -> list[Block]:
         if item.is_open:
             accessory = _plus_one_button(item, plus_one_value(item.id, query))
         blocks.append(section(text, accessory=accessory))
-    paging = []
-    if query.page > 1:
-        paging.append(button("‹ Previous", f"{LIST_PAGE_ACTION_PREFIX}_previous",
-                             value=_value({"l": [query.tag, query.order, query.status, query.page - 1]})))
-    if query.page < page.pages:
-        paging.append(button("Next ›", f"{LIST_PAGE_ACTION_PREFIX}_next",
-                             value=_value({"l": [query.tag, query.order, query.status, query.page + 1]})))
-    if paging:
-        blocks.append(actions(*paging))
-    blocks.append(context(f"Page {query.page} of {page.pages} · `/issue show N` for one issue · "
+    turn = pager(query.page, page.pages, LIST_PAGE_ACTION_PREFIX,
+                 lambda number: _value({"l": [query.tag, query.order, query.status, number]}))
+    if turn is not None:
+        blocks.append(turn)
+    blocks.append(context(f"{page_label(query.page, page.pages)} · `/issue show N` for one issue · "
                           "`/issue list #tag top` to filter and sort · `/issue withdraw N` takes back a +1"))
     return fit_blocks(blocks)
 
@@ -506,8 +507,8 @@ def tags_blocks(usage: Sequence[tuple[str, int]]) -> list[Block]:
     return blocks
 
 
-def home_section(items: Sequence[IssueSummary]) -> list[Block]:
-    """App Home: the top open issues, each with its +1 button."""
+def home_section(items: Sequence[IssueSummary], window: Window | None = None) -> list[Block]:
+    """App Home: a page of the open issues, most +1s first, each with its +1 button."""
     if not items:
         return []
     blocks: list[Block] = [section("*Top open issues*")]
@@ -517,6 +518,8 @@ def home_section(items: Sequence[IssueSummary]) -> list[Block]:
             text += " · " + _tags_text(item.tags)
         blocks.append(section(text, accessory=_plus_one_button(item, plus_one_value(item.id))))
     blocks.append(context("`/issue list top` shows them all · `/issue` adds one"))
+    if window is not None:
+        blocks.extend(home_pager(HOME_SECTION, window, "open issues"))
     return blocks
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.services.paging import Window
 from bot.services.polls import CHOICE_LABELS, MAX_TITLE, Meeting, OpenPollSummary, OptionTally, PollState
 from bot.text import escape, truncate
 from bot.views.blocks import (
@@ -33,6 +34,7 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.paging import home_pager, page_label, pager
 
 # Actions in the poll message
 VOTE_ACTION_PREFIX = "poll_vote_"  # + yes | maybe | no
@@ -42,6 +44,12 @@ CLOSE_ACTION = "poll_close"
 REOPEN_ACTION = "poll_reopen"
 CHOOSE_ACTION = "poll_choose_final"
 DELETE_ACTION = "poll_delete"
+NEW_ACTION = "poll_new"  # the App Home's *New poll*: the form `/meet` alone opens
+# `/meet list`'s Previous / Next (values carry the page number only; the channel is where it was typed)
+LIST_PAGE_ACTION = "poll_list_page"
+LIST_PAGE_SIZE = 10
+# The App Home's section of polls waiting for the member, for its paging buttons.
+HOME_SECTION = "polls"
 # Modals
 CREATE_MODAL = "poll_create"
 CHOOSE_MODAL = "poll_choose"
@@ -403,14 +411,20 @@ def results_modal(state: PollState) -> dict[str, Any]:
 # Lists ------------------------------------------------------------------------------------------
 
 
-def list_blocks(channel_id: str, polls: list[OpenPollSummary], links: dict[int, str], zone: ZoneInfo) -> list[Block]:
-    """`/meet list`: the channel's open polls."""
+def list_blocks(channel_id: str, polls: Sequence[OpenPollSummary], links: dict[int, str], zone: ZoneInfo,
+                page: Window) -> list[Block]:
+    """`/meet list`: one page of the channel's open polls (`polls` is that page), soonest deadline first."""
     if not polls:
         return [section(f"No open polls in <#{channel_id}>. Start one with `/meet`.")]
-    blocks: list[Block] = [section(f"*Open polls in <#{channel_id}>*")]
+    last = page.first + len(polls) - 1
+    blocks: list[Block] = [section(f"*Open polls in <#{channel_id}>* ({page.first}–{last} of {page.total})")]
     for summary in polls:
         blocks.append(section(_summary_line(summary, zone, links.get(summary.poll_id))))
-    return fit_blocks(blocks, more=f"…and more: {len(polls)} open polls in all.")
+    turn = pager(page.number, page.pages, LIST_PAGE_ACTION, str)
+    if turn is not None:
+        blocks.append(turn)
+    blocks.append(context(f"{page_label(page.number, page.pages)} · `/meet` starts a poll"))
+    return fit_blocks(blocks)
 
 
 def _summary_line(summary: OpenPollSummary, zone: ZoneInfo, link: str | None) -> str:
@@ -421,14 +435,13 @@ def _summary_line(summary: OpenPollSummary, zone: ZoneInfo, link: str | None) ->
     return line
 
 
-def home_blocks(polls: list[OpenPollSummary], zone: ZoneInfo, *, limit: int = 10) -> list[Block]:
-    """The App Home's "polls waiting for your vote"."""
+def home_blocks(polls: Sequence[OpenPollSummary], zone: ZoneInfo, page: Window) -> list[Block]:
+    """The App Home's "polls waiting for your vote": one page of them (`polls` is that page)."""
     if not polls:
         return []
-    lines = [f"• {_summary_line(summary, zone, None)} in <#{summary.channel_id}>" for summary in polls[:limit]]
-    if len(polls) > limit:
-        lines.append(f"…and {len(polls) - limit} more.")
-    return [section("*Polls waiting for your vote*"), section("\n".join(lines))]
+    return [section("*Polls waiting for your vote*"),
+            *(section(f"{_summary_line(summary, zone, None)} in <#{summary.channel_id}>") for summary in polls),
+            *home_pager(HOME_SECTION, page, "polls waiting")]
 
 
 # Messages ---------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from bot.views.blocks import (
     option,
     section,
 )
+from bot.views.paging import home_pager, pager
 
 ANSWER_ACTION = "prompt_answer"
 SKIP_ACTION = "prompt_skip"
@@ -43,6 +44,13 @@ ANSWERS_PAGE_ACTION = "prompt_answers_page"
 DELIVERY_TO_ISSUE_ACTION = "prompt_delivery_to_issue"  # the author, from their DM
 ANSWER_TO_ISSUE_ACTION = "prompt_answer_to_issue"  # a coordinator, from /prompt answers
 ANSWER_MODAL = "prompt_answer_modal"
+# The App Home's *Send a prompt* (coordinators): a form for what `/prompt send now N` does
+SEND_FORM_ACTION = "prompt_send_form"
+SEND_MODAL = "prompt_send"
+SEND_WHICH_BLOCK = SEND_WHICH_ACTION = "prompt_send_which"
+MAX_SELECT_OPTIONS = 100
+# The App Home's section of prompts waiting for an answer, for its paging buttons.
+HOME_SECTION = "prompts"
 TEXT_BLOCK = "answer_text"
 TEXT_ACTION = "text"
 CREDIT_BLOCK = "answer_credit"
@@ -174,6 +182,28 @@ def nudge_set_text(days: int | None) -> str:
         return ":white_check_mark: No more nudges: each prompt is sent once and that is it."
     return (f":white_check_mark: Members who have not answered get {nudge_text(days)}; "
             "never a second, and never to anyone who let the last three prompts pass.")
+
+
+def send_modal(found: PromptListing, *, channel_id: str | None) -> dict[str, Any]:
+    """*Send a prompt*: pick one from the queue (the next one first) and send it to everyone now."""
+    if not found.queue:
+        return modal("Send a prompt", [section("_Every prompt is retired._ `/prompt add <question>` adds one, "
+                                               "`/prompt list retired` shows the retired ones.")],
+                     callback_id=SEND_MODAL, close="Close")
+    where = f"<#{channel_id}>" if channel_id else "the group's channel (`/convene settings channel #channel` sets it)"
+    options = [option(f"#{line.number} {line.question}", str(line.number))
+               for line in found.queue[:MAX_SELECT_OPTIONS]]
+    hint = "In the order they will be sent: the first is sent next."
+    if len(found.queue) > MAX_SELECT_OPTIONS:
+        hint += f" Not listed here: `/prompt send now N` sends any of the {len(found.queue)}."
+    blocks: list[Block] = [
+        section(f"Convene sends the prompt now, in a direct message, to the members of {where}; those away or "
+                "pausing prompts are left out. It is what `/prompt send now N` does."),
+        input_block("Which prompt", {"type": "static_select", "action_id": SEND_WHICH_ACTION, "options": options,
+                                     "initial_option": options[0]},
+                    block_id=SEND_WHICH_BLOCK, hint=hint),
+    ]
+    return modal("Send a prompt", blocks, callback_id=SEND_MODAL, submit="Send now")
 
 
 def send_now_text(started: RoundStarted, channel_id: str) -> str:
@@ -378,13 +408,10 @@ def answers_page_blocks(page: AnswersPage, issue_numbers: dict[int, int] | None 
                               accessory=accessory))
         issue_note = f" · became issue #{became}" if became is not None else ""
         blocks.append(context(f"— {escape(entry.credited_as)} · {when} · {digest}{via}{issue_note}"))
-    buttons = []
-    if page.page > 1:
-        buttons.append(button("◀ Previous", f"{ANSWERS_PAGE_ACTION}_prev", value=f"{page.number}:{page.page - 1}"))
-    if page.page < page.pages:
-        buttons.append(button("Next ▶", f"{ANSWERS_PAGE_ACTION}_next", value=f"{page.number}:{page.page + 1}"))
-    if buttons:
-        blocks.append(actions(*buttons, block_id="prompt_answers_pages"))
+    turn = pager(page.page, page.pages, ANSWERS_PAGE_ACTION, lambda number: f"{page.number}:{number}",
+                 block_id="prompt_answers_pages")
+    if turn is not None:
+        blocks.append(turn)
     return fit_blocks(blocks)
 
 
@@ -403,6 +430,8 @@ def home_blocks(found: MemberPrompts) -> list[Block]:
                 block_id=f"prompt_waiting_{waiting.delivery_id}",
                 accessory=button("Answer", ANSWER_ACTION, value=str(waiting.delivery_id)),
             ))
+        if found.window is not None:
+            blocks.extend(home_pager(HOME_SECTION, found.window, "prompts waiting"))
     if found.paused_until is not None:
         if not blocks:
             blocks.append(section("*Prompts*"))

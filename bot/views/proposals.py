@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.services.attribution import Attribution
+from bot.services.paging import Window, window
 from bot.services.proposals import (
     CREDIT_LABELS,
     MAX_REASON,
     MAX_STATEMENT,
     MAX_TEXT,
     OUTCOME_LABELS,
+    PAGE_SIZE,
     STANCE_LABELS,
     LinkedIssue,
     MyPosition,
@@ -51,6 +53,7 @@ from bot.views.blocks import (
     section,
 )
 from bot.views.issues import escaped_chunks
+from bot.views.paging import home_pager, page_label, pager
 
 # Actions in the proposal message (values carry the proposal's ID only)
 STANCE_ACTION_PREFIX = "proposal_stance_"  # + agree | abstain | disagree | block
@@ -61,6 +64,8 @@ DELETE_ACTION = "proposal_delete"
 RESCHEDULE_ACTION = "proposal_reschedule"
 LIST_PAGE_ACTION = "proposal_list_page"
 NEW_ACTION = "proposal_new"
+# The App Home's section of proposals waiting for the member, for its paging buttons.
+HOME_SECTION = "proposals"
 # Modals
 CREATE_MODAL = "proposal_create"
 POSITION_MODAL = "proposal_position"
@@ -616,20 +621,14 @@ def list_blocks(page: Page, *, links: dict[int, str]) -> list[Block]:
     if not page.items:
         hint = "`/propose` makes one." if page.which != "decided" else "`/propose list` shows them all."
         return [section(f"*{which}:* none yet. {hint}")]
-    first = (page.page - 1) * 10 + 1
+    first = window(page.total, page.page, PAGE_SIZE).first
     blocks: list[Block] = [section(f"*{which}* ({first}–{first + len(page.items) - 1} of {page.total})")]
     for item in page.items:
         blocks.append(section(summary_line(item, links.get(item.id))))
-    paging = []
-    if page.page > 1:
-        paging.append(button("‹ Previous", LIST_PAGE_ACTION + "_previous",
-                             value=json.dumps({"w": page.which, "p": page.page - 1})))
-    if page.page < page.pages:
-        paging.append(button("Next ›", LIST_PAGE_ACTION + "_next",
-                             value=json.dumps({"w": page.which, "p": page.page + 1})))
-    if paging:
-        blocks.append(actions(*paging))
-    blocks.append(context(f"Page {page.page} of {page.pages} · `/propose show N` for one · "
+    turn = pager(page.page, page.pages, LIST_PAGE_ACTION, lambda number: json.dumps({"w": page.which, "p": number}))
+    if turn is not None:
+        blocks.append(turn)
+    blocks.append(context(f"{page_label(page.page, page.pages)} · `/propose show N` for one · "
                           "`/propose list open` or `decided`"))
     return fit_blocks(blocks)
 
@@ -666,19 +665,18 @@ def show_blocks(state: ProposalState, link: str | None) -> list[Block]:
     return fit_blocks(kept)
 
 
-def home_blocks(items: Sequence[ProposalSummary], *, limit: int = 10) -> list[Block]:
-    """The App Home's "proposals waiting for your position", with a button to take one."""
+def home_blocks(items: Sequence[ProposalSummary], page: Window) -> list[Block]:
+    """The App Home's "proposals waiting for your position": one page of them, each with a button to
+    take one (*New proposal* is among the Home's buttons)."""
     blocks: list[Block] = [section("*Proposals waiting for your position*")]
     if not items:
         blocks.append(context("None right now."))
-    for item in items[:limit]:
+    for item in items:
         closes = date_token(int(item.closes_at.timestamp()), "{date_short_pretty} {time}", "soon")
         text = (f"*Proposal {item.number}* {escape(title_of(item.text, 200))}\n"
                 f"in <#{item.channel_id}> · closes {closes} · {responded_text(item.responded, item.asked)}")
         blocks.append(section(text, accessory=button("Take a position", MY_POSITION_ACTION, value=str(item.id))))
-    if len(items) > limit:
-        blocks.append(context(f"…and {len(items) - limit} more: `/propose list open`."))
-    blocks.append(actions(button("New proposal", NEW_ACTION)))
+    blocks.extend(home_pager(HOME_SECTION, page, "proposals waiting"))
     return blocks
 
 

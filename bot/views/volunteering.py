@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.services.paging import Window
 from bot.services.volunteering import CallState
 from bot.text import escape
 from bot.views.blocks import (
@@ -23,15 +24,22 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.paging import home_pager
 
 HELP_ACTION = "volunteer_help"
 CANT_ACTION = "volunteer_cant"
 MANAGE_ACTION = "volunteer_manage"
 EXTEND_MODAL = "volunteer_extend"
+NEW_ACTION = "volunteer_new"  # the App Home's *Call for volunteers*
+CREATE_MODAL = "volunteer_create"
+TASK_BLOCK = TASK_ACTION = "volunteer_task"
+CHANNEL_BLOCK = CHANNEL_ACTION = "volunteer_channel"
 NEEDED_BLOCK = "volunteer_needed"
 NEEDED_ACTION = "volunteer_needed"
 DEADLINE_BLOCK = "volunteer_deadline"
 DEADLINE_ACTION = "volunteer_deadline"
+# The App Home's section of open calls, for its paging buttons.
+HOME_SECTION = "calls"
 
 MAX_NAMED = 40  # people named in one message; beyond that, a count
 
@@ -145,6 +153,33 @@ def answer_text(outcome: str, call: CallState) -> str:
     }[outcome]
 
 
+def create_modal(*, channel_id: str | None, zone_name: str, max_task: int, max_needed: int) -> dict[str, Any]:
+    """*Call for volunteers*: what `/volunteer "task" N by <date>` says, as a form with the channel to post in."""
+    channel: dict[str, Any] = {"type": "conversations_select", "action_id": CHANNEL_ACTION,
+                               "placeholder": plain("Where to post the call", limit=150),
+                               "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
+    if channel_id and channel_id.startswith(("C", "G")):
+        channel["initial_conversation"] = channel_id
+    blocks: list[Block] = [
+        input_block("What needs doing",
+                    {"type": "plain_text_input", "action_id": TASK_ACTION, "max_length": max_task,
+                     "placeholder": plain("Draft the scope document", limit=150)},
+                    block_id=TASK_BLOCK),
+        input_block("People needed",
+                    {"type": "number_input", "action_id": NEEDED_ACTION, "is_decimal_allowed": False,
+                     "min_value": "1", "max_value": str(max_needed), "initial_value": "1"},
+                    block_id=NEEDED_BLOCK),
+        input_block("Closes by",
+                    {"type": "plain_text_input", "action_id": DEADLINE_ACTION, "max_length": 100,
+                     "placeholder": plain("e.g. Fri 4 Dec 5pm")},
+                    block_id=DEADLINE_BLOCK, optional=True,
+                    hint=f"In your time zone ({zone_name}). Leave empty to keep it open until enough people sign up."),
+        input_block("Channel", channel, block_id=CHANNEL_BLOCK,
+                    hint="Convene posts in public channels by itself; invite it to a private one first."),
+    ]
+    return modal("Call for volunteers", blocks, callback_id=CREATE_MODAL, submit="Post call")
+
+
 def extend_modal(call: CallState, *, zone: ZoneInfo) -> dict[str, Any]:
     deadline = ""
     if call.deadline:
@@ -185,16 +220,16 @@ def _summary(call: CallState) -> str:
     return line
 
 
-def volunteering_home_blocks(calls: list[CallState], user_id: str, *, limit: int = 5) -> list[Block]:
-    """The App Home section: open calls, with a button for those the member has not taken up."""
+def volunteering_home_blocks(calls: list[CallState], user_id: str, page: Window) -> list[Block]:
+    """The App Home section: one page of the open calls (`calls` is that page), with a button for
+    those the member has not taken up."""
     if not calls:
         return []
     blocks: list[Block] = [section("*Calls for volunteers*")]
-    for call in calls[:limit]:
+    for call in calls:
         if user_id in call.helpers:
             blocks.append(section(_summary(call) + "\n:white_check_mark: You're signed up."))
         else:
             blocks.append(section(_summary(call), accessory=button("I'll help", HELP_ACTION, value=str(call.id))))
-    if len(calls) > limit:
-        blocks.append(context(f"…and {len(calls) - limit} more: `/volunteer list`."))
+    blocks.extend(home_pager(HOME_SECTION, page, "open calls"))
     return blocks

@@ -18,8 +18,7 @@ from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
 from bot.views import help as help_view
-from bot.views.blocks import context, fit_blocks
-from handlers.common import ephemeral, telling
+from handlers.common import dm_teller, ephemeral, telling
 from storage.repositories.digest import DigestRepository
 
 logger = logging.getLogger(__name__)
@@ -30,6 +29,7 @@ COMMANDS = ("/digest",)
 def register(app: App, runtime: Runtime) -> None:
     handler = DigestHandlers(runtime)
     app.command("/digest")(handler.command)
+    app.action(digest_view.PREVIEW_ACTION)(handler.preview_from_home)
 
 
 class DigestHandlers:
@@ -78,18 +78,37 @@ class DigestHandlers:
         ephemeral(respond, f"Weekly digest: {schedule.describe()}",
                   digest_view.schedule_blocks(schedule, next_due=int(next_due.timestamp()), last_posted=last_posted))
 
-    def _preview(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _this_periods_digest(self, team_id: str) -> tuple[digests.Digest, Schedule]:
+        """The digest as it would be posted now, and the schedule saying where."""
         schedule = self._schedule_now(team_id)
         now = self.rt.clock()
         period = digests.current_period(schedule, now)
         with self.rt.db.unit_of_work() as session:
             built = digests.build_digest(session, DigestContext(team_id, period, now, schedule.zone),
                                          areas.DIGEST_SECTIONS)
-        blocks = digest_view.digest_blocks(built, link_for=message_linker(self.rt.client))
-        where = f"<#{schedule.channel_id}>" if schedule.channel_id else "the group's channel (not set yet)"
-        note = f"_Preview: only you can see this. It would be posted to {where}._"
-        respond(text=digest_view.digest_text(built), blocks=fit_blocks([context(note), *blocks]),
-                response_type="ephemeral", replace_original=False)
+        return built, schedule
+
+    def _preview(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+        built, schedule = self._this_periods_digest(team_id)
+        blocks = digest_view.preview_blocks(built, channel_id=schedule.channel_id,
+                                            link_for=message_linker(self.rt.client))
+        respond(text=digest_view.digest_text(built), blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    def preview_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The App Home's *Digest preview*: what `/digest preview` shows, in a modal (a coordinator's)."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(dm_teller(client, user_id), "previewing the digest from the App Home"):
+            self.rt.directory.ensure(team_id, user_id)  # fresh admin flags
+            with self.rt.db.unit_of_work() as session:
+                digests.require_coordinator(session, team_id, user_id,
+                                            configured=self.rt.settings.convene_coordinators,
+                                            doing="preview the digest")
+            # The click's trigger lasts 3 s and the digest may take longer (links to every item).
+            opened = client.views_open(trigger_id=body["trigger_id"], view=digest_view.preview_loading_modal())
+            built, schedule = self._this_periods_digest(team_id)
+            client.views_update(view_id=opened["view"]["id"], view=digest_view.preview_modal(
+                built, channel_id=schedule.channel_id, link_for=message_linker(client)))
 
     def _now(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
         schedule = self._schedule_now(team_id)

@@ -23,8 +23,9 @@ from bot.slack.messages import open_dm
 from bot.text import subcommand
 from bot.views import help as help_view
 from bot.views import issues as issue_views
+from bot.views.home import read_pages
 from handlers import home
-from handlers.common import acting_coordinator, ephemeral, telling
+from handlers.common import acting_coordinator, dm_teller, ephemeral, require_acting_coordinator, telling
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(issue_views.ADD_ANYWAY_ACTION)(handler.add_anyway)
     app.action(re.compile(f"^{issue_views.LIST_PAGE_ACTION_PREFIX}"))(handler.turn_page)
     app.action(issue_views.EDIT_ACTION)(handler.edit_button)
+    app.action(issue_views.NEW_ACTION)(handler.new_from_home)
+    app.action(issue_views.EXPORT_ACTION)(handler.export_from_home)
     app.action(re.compile(f"^{issue_views.CREDIT_ACTION_PREFIX}"))(handler.credit_chosen)
 
 
@@ -265,7 +268,12 @@ class IssueHandlers:
 
     def _export(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
-        full = acting_coordinator(self.rt, team_id, user_id)
+        self._send_export(team_id, user_id, client, full=acting_coordinator(self.rt, team_id, user_id))
+        ephemeral(respond, "I have sent you a direct message with the register as a CSV, a Markdown evidence pack and "
+                           "the decisions on proposals (decisions.csv).")
+
+    def _send_export(self, team_id: str, user_id: str, client: WebClient, *, full: bool) -> None:
+        """The register, the evidence pack and decisions.csv, in a DM to whoever asked."""
         now = self.rt.clock()
         with self.rt.db.unit_of_work() as session:
             rows = issues_export.export_rows(session, team_id, full=full)
@@ -286,8 +294,24 @@ class IssueHandlers:
             ],
             initial_comment=issue_views.export_comment(len(rows), full=full, decisions=len(decisions)),
         )
-        ephemeral(respond, "I have sent you a direct message with the register as a CSV, a Markdown evidence pack and "
-                           "the decisions on proposals (decisions.csv).")
+
+    # The App Home's buttons
+    def new_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """*Log an issue*: the form `/issue` alone opens; how it went is told in a DM."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(dm_teller(client, user_id), "opening the issue form from the App Home"):
+            open_issue_form(self.rt, client, trigger_id=body["trigger_id"], team_id=team_id, user_id=user_id,
+                            prefill=IssuePrefill())
+
+    def export_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """*Export* (coordinators): what `/issue export` sends a coordinator, in the same DM."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(dm_teller(client, user_id), "exporting the register from the App Home"):
+            require_acting_coordinator(self.rt, team_id, user_id, doing="export the register from the App Home "
+                                       "(`/issue export` sends you the members' version)")
+            self._send_export(team_id, user_id, client, full=True)
 
     # The form
     def submit_form(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -436,7 +460,8 @@ class IssueHandlers:
         """
         container = body.get("container") or {}
         if container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
-            home.publish(self.rt, client, team_id, user_id)
+            # The Home keeps each section on the page it showed.
+            home.publish(self.rt, client, team_id, user_id, pages=read_pages(body.get("view")))
         elif container.get("type") == "view":
             self._mark_in_form(body["view"], team_id, user_id, result.issue_id, client)
         elif container.get("is_ephemeral"):

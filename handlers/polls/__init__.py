@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.jobs import polls as poll_jobs
 from bot.runtime import Runtime
-from bot.services import polls
+from bot.services import paging, polls, workspaces
 from bot.services.errors import InvalidInput, NotFound, UserFacingError
 from bot.services.members import is_coordinator, member_zone, workspace_zone
 from bot.services.poll_dates import parse_deadline
@@ -70,6 +70,8 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(views.REOPEN_ACTION)(handler.reopen)
     app.view(views.REOPEN_MODAL)(handler.reopen_submitted)
     app.action(views.DELETE_ACTION)(handler.delete)
+    app.action(re.compile(rf"^{views.LIST_PAGE_ACTION}_(previous|next)$"))(handler.turn_list_page)
+    app.action(views.NEW_ACTION)(handler.new_from_home)
 
 
 def _poll_id(value: str | None) -> int:
@@ -124,7 +126,8 @@ class PollHandlers:
         if sub.name == "list":
             ack()
             with telling(respond, "listing polls"):
-                self._list(command, respond)
+                self._list(command["team_id"], command["user_id"], command["channel_id"], 1, respond,
+                           replace_original=False)
             return
         if sub.name == "suggest":
             if subcommand(sub.rest).name == "help":
@@ -150,15 +153,44 @@ class PollHandlers:
         with telling(respond, "creating a poll"):
             self._create_inline(command, text)
 
-    def _list(self, command: dict[str, Any], respond: Respond) -> None:
-        team_id, channel_id = command["team_id"], command["channel_id"]
-        member = self.rt.directory.ensure(team_id, command["user_id"])
+    def _list(self, team_id: str, user_id: str, channel_id: str, page: int, respond: Respond, *,
+              replace_original: bool) -> None:
+        """`/meet list`: a page of the channel's open polls, with Previous / Next."""
+        member = self.rt.directory.ensure(team_id, user_id)
         with self.rt.db.unit_of_work() as session:
             found = polls.open_polls(session, team_id, channel_id=channel_id)
-        links = {summary.poll_id: link for summary in found[:40]
+        window, shown = paging.page_of(found, page, views.LIST_PAGE_SIZE)
+        links = {summary.poll_id: link for summary in shown
                  if (link := self.messages.permalink(summary.channel_id, summary.message_ts))}
-        blocks = views.list_blocks(channel_id, found, links, self._zone(team_id, member))
-        ephemeral(respond, f"{len(found)} open poll(s) in this channel", blocks)
+        blocks = views.list_blocks(channel_id, shown, links, self._zone(team_id, member), window)
+        respond(text=f"{len(found)} open poll(s) in this channel", blocks=blocks, response_type="ephemeral",
+                replace_original=replace_original)
+
+    def turn_list_page(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with telling(respond, "turning a page of polls"):
+            channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+            try:
+                page = int(str(action.get("value")))
+            except ValueError:
+                page = 0
+            if not channel_id or page < 1:
+                raise UserFacingError("That list is out of date; `/meet list` shows it afresh.")
+            self._list(body["team"]["id"], body["user"]["id"], channel_id, page, respond, replace_original=True)
+
+    def new_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """The App Home's *New poll*: the form `/meet` alone opens, its channel the group's to start with."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(self._dm_teller(client, user_id), "opening the new-poll form from the App Home"):
+            member = self.rt.directory.ensure(team_id, user_id)
+            zone = self._zone(team_id, member)
+            with self.rt.db.unit_of_work() as session:
+                channel_id = workspaces.group_settings(
+                    session, team_id, now=self.rt.clock(), default_channel=self.rt.settings.convene_channel,
+                    default_timezone=self.rt.settings.convene_timezone).channel_id
+            client.views_open(trigger_id=body["trigger_id"],
+                              view=views.create_modal(channel_id=channel_id, zone_name=zone.key))
 
     def _create_inline(self, command: dict[str, Any], text: str) -> None:
         team_id, user_id = command["team_id"], command["user_id"]

@@ -23,8 +23,9 @@ from bot.services.workspaces import group_settings
 from bot.text import subcommand, unslack
 from bot.views import help as help_view
 from bot.views import prompts as prompt_views
+from bot.views.home import read_pages
 from handlers import home
-from handlers.common import ephemeral, telling
+from handlers.common import dm_teller, ephemeral, telling
 from handlers.issues import open_issue_form
 from storage.repositories.workspaces import WorkspaceRepository
 
@@ -48,8 +49,11 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(prompt_views.SKIP_ACTION)(handler.skip)
     app.action(prompt_views.PAUSE_ACTION)(handler.pause)
     app.action(prompt_views.RESUME_ACTION)(handler.resume)
-    app.action(re.compile(rf"^{prompt_views.ANSWERS_PAGE_ACTION}_(prev|next)$"))(handler.answers_page)
+    # `_prev`: the buttons' name before every list paged alike; such a message may still be open.
+    app.action(re.compile(rf"^{prompt_views.ANSWERS_PAGE_ACTION}_(prev|previous|next)$"))(handler.answers_page)
     app.view(prompt_views.ANSWER_MODAL)(handler.save_answer)
+    app.action(prompt_views.SEND_FORM_ACTION)(handler.open_send_form)
+    app.view(prompt_views.SEND_MODAL)(handler.send_submitted)
     app.action(prompt_views.DELIVERY_TO_ISSUE_ACTION)(handler.delivery_to_issue)
     app.action(prompt_views.ANSWER_TO_ISSUE_ACTION)(handler.answer_to_issue)
     app.event("message", matchers=[_in_direct_message])(handler.direct_message)
@@ -159,6 +163,10 @@ class PromptHandlers:
         if len(words) > 1:
             raise InvalidInput("Name at most one prompt to send.", example=example)
         number = service.parse_number(words[0], example=example) if words else None
+        ephemeral(respond, self._send_now(team_id, user_id, number))
+
+    def _send_now(self, team_id: str, user_id: str, number: int | None) -> str:
+        """Send prompt `number` (the next in the queue if None) to everyone now; what to tell the sender."""
         home_zone = self._home_zone(team_id)
         now = self.rt.clock()
         with self.rt.db.unit_of_work() as session:
@@ -173,7 +181,35 @@ class PromptHandlers:
         # The fan-out runs on the clock (or this process's scheduler), not in a web worker.
         self.rt.jobs.at(prompt_jobs.round_job_id(started.round_id), prompt_jobs.deliver_round, now, team_id,
                         started.round_id, misfire_grace_time=None, executor=FANOUT_EXECUTOR)
-        ephemeral(respond, prompt_views.send_now_text(started, channel_id))
+        return prompt_views.send_now_text(started, channel_id)
+
+    # The App Home's *Send a prompt* (coordinators)
+    def open_send_form(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(dm_teller(client, user_id), "opening the send-a-prompt form"):
+            self.rt.directory.ensure(team_id, user_id)  # fresh admin flags
+            with self.rt.db.unit_of_work() as session:
+                service.require_coordinator(session, team_id, user_id, self._configured, "send prompts")
+                found = service.listing(session, team_id, now=self.rt.clock())
+                channel_id = self._channel(session, team_id)
+            client.views_open(trigger_id=body["trigger_id"], view=prompt_views.send_modal(found, channel_id=channel_id))
+
+    def send_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        picked = ((view["state"]["values"].get(prompt_views.SEND_WHICH_BLOCK) or {})
+                  .get(prompt_views.SEND_WHICH_ACTION) or {}).get("selected_option") or {}
+        try:
+            number = service.parse_number(str(picked.get("value") or ""), example="/prompt send now 3")
+            # Checked again here: the form is a coordinator's, whoever submits it.
+            self.rt.directory.ensure(team_id, user_id)
+            said = self._send_now(team_id, user_id, number)
+        except UserFacingError as error:
+            ack(response_action="errors", errors={prompt_views.SEND_WHICH_BLOCK: str(error)})
+            return
+        ack()
+        with telling(None, "confirming a prompt sent from the App Home"):
+            dm_teller(client, user_id)(said)
 
     def _nudge(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
         days = service.parse_nudge(rest)
@@ -267,7 +303,7 @@ class PromptHandlers:
                 service.skip(session, team_id, user_id, delivery_id, now=self.rt.clock())
             self._refresh_prompt(client, delivery_id)
             if self._from_home(body):
-                self._republish_home(client, team_id, user_id)
+                self._republish_home(client, team_id, user_id, pages=read_pages(body["view"]))
 
     def pause(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
@@ -288,7 +324,7 @@ class PromptHandlers:
             with self.rt.db.unit_of_work() as session:
                 was_paused = service.resume(session, team_id, user_id, now=self.rt.clock())
             if self._from_home(body):
-                self._republish_home(client, team_id, user_id)
+                self._republish_home(client, team_id, user_id, pages=read_pages(body["view"]))
             elif body.get("response_url"):
                 respond(text=prompt_views.resumed_text(was_paused), replace_original=True)
 
@@ -411,6 +447,7 @@ class PromptHandlers:
         except SlackApiError as error:
             logger.warning("Could not redraw prompt delivery %s: %s", delivery_id, error.response.get("error"))
 
-    def _republish_home(self, client: WebClient, team_id: str, user_id: str) -> None:
+    def _republish_home(self, client: WebClient, team_id: str, user_id: str, *,
+                        pages: dict[str, int] | None = None) -> None:
         with telling(None, "refreshing App Home"):
-            home.publish(self.rt, client, team_id, user_id)
+            home.publish(self.rt, client, team_id, user_id, pages=pages)

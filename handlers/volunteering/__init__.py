@@ -15,13 +15,16 @@ from bot.runtime import Runtime
 from bot.services import volunteering
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone
+from bot.services.workspaces import group_settings
 from bot.slack.messages import post_findable
 from bot.slack.volunteer_calls import announce_closed, refresh_call_message
-from bot.text import subcommand, unslack
+from bot.text import escape, subcommand, unslack
 from bot.views import help as help_view
 from bot.views import volunteering as views
-from handlers.common import acting_coordinator, ephemeral, telling
+from bot.views.home import read_pages
+from handlers.common import acting_coordinator, dm_teller, ephemeral, telling
 from handlers.home import publish as publish_home
+from storage.models.volunteering import MAX_PEOPLE_NEEDED, MAX_TASK_LENGTH
 from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(views.CANT_ACTION)(handler.cant_clicked)
     app.action(views.MANAGE_ACTION)(handler.manage)
     app.view(views.EXTEND_MODAL)(handler.save_extension)
+    app.action(views.NEW_ACTION)(handler.new_from_home)
+    app.view(views.CREATE_MODAL)(handler.create_from_modal)
 
 
 class VolunteerHandlers:
@@ -54,10 +59,16 @@ class VolunteerHandlers:
         return member_zone(member, workspace_zone(workspace, self.rt.home_zone))
 
     # /volunteer …
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         text = (command.get("text") or "").strip()
-        if text.lower() in ("", "help"):
+        if text.lower() == "help":
             ack(text=help_view.command_help_text("/volunteer"), blocks=help_view.command_help_blocks("/volunteer"))
+            return
+        if not text:
+            ack()
+            with telling(respond, "opening the call-for-volunteers form"):
+                self._open_form(client, command["team_id"], command["user_id"], command["trigger_id"],
+                                channel_id=command.get("channel_id"))
             return
         if len(text.split()) == 1 and text[0] not in "\"“”„«":
             # One bare word is a mistyped subcommand far more often than a task: posting it would
@@ -81,6 +92,13 @@ class VolunteerHandlers:
         zone = self._zone(team_id, user_id)
         # Slack escapes &, < and > in command text; the call keeps what the person typed.
         request = volunteering.parse_call(unslack(text), zone=zone, now=self.rt.clock())
+        self._create_and_post(team_id, user_id, channel_id, request,
+                              cannot_post="I can't post in this conversation. Invite me with `/invite @Convene`, "
+                                          "or post the call in the group's channel.")
+
+    def _create_and_post(self, team_id: str, user_id: str, channel_id: str, request: volunteering.CallRequest, *,
+                         cannot_post: str) -> None:
+        """Store the call, post it, schedule its closing; if it cannot be posted, keep nothing."""
         with self.rt.db.unit_of_work() as session:
             call = volunteering.create_call(session, team_id, channel_id, user_id, request, now=self.rt.clock())
         try:
@@ -91,8 +109,7 @@ class VolunteerHandlers:
             with self.rt.db.unit_of_work() as session:
                 volunteering.discard_call(session, team_id, call.id)
             if error.response.get("error") in CANNOT_POST:
-                raise UserFacingError("I can't post in this conversation. Invite me with `/invite @Convene`, "
-                                      "or post the call in the group's channel.") from None
+                raise UserFacingError(cannot_post) from None
             raise
         except Exception:
             with self.rt.db.unit_of_work() as session:
@@ -102,6 +119,55 @@ class VolunteerHandlers:
             volunteering.attach_message(session, team_id, call.id, posted["ts"])
             call = volunteering.call_state(session, team_id, call.id)
         schedule_close(self.rt.jobs, call)
+
+    # The form: `/volunteer` alone, or the App Home's *Call for volunteers*
+    def new_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(dm_teller(client, user_id), "opening the call-for-volunteers form"):
+            self._open_form(client, team_id, user_id, body["trigger_id"], channel_id=None)
+
+    def _open_form(self, client: WebClient, team_id: str, user_id: str, trigger_id: str, *,
+                   channel_id: str | None) -> None:
+        """The form, its channel the one it was opened in (a channel, not a DM) or else the group's."""
+        zone = self._zone(team_id, user_id)
+        if not (channel_id or "").startswith(("C", "G")):
+            with self.rt.db.unit_of_work() as session:
+                channel_id = group_settings(session, team_id, now=self.rt.clock(),
+                                            default_channel=self.rt.settings.convene_channel,
+                                            default_timezone=self.rt.settings.convene_timezone).channel_id
+        client.views_open(trigger_id=trigger_id, view=views.create_modal(
+            channel_id=channel_id, zone_name=zone.key, max_task=MAX_TASK_LENGTH, max_needed=MAX_PEOPLE_NEEDED))
+
+    def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        values = view["state"]["values"]
+
+        def answer(block: str, action: str, key: str = "value") -> Any:
+            return (values.get(block) or {}).get(action, {}).get(key)
+
+        channel_id = answer(views.CHANNEL_BLOCK, views.CHANNEL_ACTION, "selected_conversation")
+        # Members are cached since the form opened, so reading their zone is quick; Slack waits 3 s.
+        zone = self._zone(team_id, user_id)
+        errors: dict[str, str] = {}
+        request = None
+        try:
+            request = volunteering.read_call_form(
+                answer(views.TASK_BLOCK, views.TASK_ACTION), answer(views.NEEDED_BLOCK, views.NEEDED_ACTION),
+                answer(views.DEADLINE_BLOCK, views.DEADLINE_ACTION), zone=zone, now=self.rt.clock())
+        except volunteering.CallFormInvalid as error:
+            blocks = {"task": views.TASK_BLOCK, "needed": views.NEEDED_BLOCK, "deadline": views.DEADLINE_BLOCK}
+            errors.update({blocks[name]: message for name, message in error.fields.items()})
+        if not channel_id:
+            errors[views.CHANNEL_BLOCK] = "Pick the channel to post the call in."
+        if errors or request is None:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        with telling(dm_teller(client, user_id), "posting a call for volunteers from the form"):
+            self._create_and_post(team_id, user_id, channel_id, request, cannot_post=(
+                f"I can't post in <#{channel_id}>: invite me there with `/invite @Convene`, or pick another "
+                f"channel. The call was “{escape(request.task)}”."))
 
     # Buttons on the call (and on the App Home and /volunteer list)
     def help_clicked(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
@@ -137,7 +203,7 @@ class VolunteerHandlers:
                 announce_closed(self.rt, answered.state)
                 schedule_close(self.rt.jobs, answered.state)
             if (body.get("view") or {}).get("type") == "home":
-                publish_home(self.rt, client, team_id, user_id)
+                publish_home(self.rt, client, team_id, user_id, pages=read_pages(body["view"]))
 
     # The overflow menu: close now, or change places and deadline
     def manage(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,

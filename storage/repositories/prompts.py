@@ -275,16 +275,20 @@ class DeliveryRepository:
             .limit(1)
         )
 
-    def waiting(self, team_id: str, user_id: str, *, since: datetime, limit: int) -> list[PromptDelivery]:
-        """Sent since `since`, neither answered nor skipped: newest first."""
-        return list(self.session.scalars(
-            select(PromptDelivery)
-            .where(PromptDelivery.team_id == team_id, PromptDelivery.user_id == user_id,
-                   PromptDelivery.status == "sent", PromptDelivery.sent_at >= since,
-                   PromptDelivery.skipped_at.is_(None), ~_answered())
+    def waiting(self, team_id: str, user_id: str, *, since: datetime, offset: int = 0,
+                limit: int) -> tuple[list[PromptDelivery], int]:
+        """Sent since `since`, neither answered nor skipped: a page of them, newest first, and how
+        many there are in all."""
+        conditions = (PromptDelivery.team_id == team_id, PromptDelivery.user_id == user_id,
+                      PromptDelivery.status == "sent", PromptDelivery.sent_at >= since,
+                      PromptDelivery.skipped_at.is_(None), ~_answered())
+        rows = list(self.session.scalars(
+            select(PromptDelivery).where(*conditions)
             .order_by(PromptDelivery.sent_at.desc(), PromptDelivery.id.desc())
-            .limit(limit)
+            .offset(offset).limit(limit)
         ))
+        total = self.session.scalar(select(func.count(PromptDelivery.id)).where(*conditions))
+        return rows, int(total or 0)
 
     def nudge_candidates(self, *, due_before: datetime, due_after: datetime) -> list[PromptDelivery]:
         """Sent deliveries, every workspace, due in (due_after, due_before], not nudged, skipped or answered."""

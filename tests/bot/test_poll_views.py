@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from bot.services import paging
 from bot.services.polls import MAX_OPTIONS, Meeting, OpenPollSummary, OptionTally, PollState, best_option, reminder_time
 from bot.views import polls as views
 from bot.views.blocks import MAX_MESSAGE_BLOCKS
@@ -173,13 +174,29 @@ def test_my_votes_preselects_the_members_answers() -> None:
     assert second["accessory"]["initial_option"]["value"] == "maybe"
 
 
-def test_lists_and_home_render_within_limits() -> None:
-    summaries = [OpenPollSummary(i, f"Poll {i}", "CGROUP", "1.1", None if i % 2 else START, i, 10) for i in range(80)]
-    blocks = views.list_blocks("CGROUP", summaries, {0: "https://x.test/p"}, LONDON)
-    assert block_kit_problems(blocks, surface="message") == []
-    home = views.home_blocks(summaries, LONDON)
-    assert block_kit_problems(home, surface="home") == [] and "70 more" in json.dumps(home)
-    assert views.home_blocks([], LONDON) == []
+def test_lists_and_home_render_within_limits_a_page_at_a_time() -> None:
+    title = "<!channel> & " * 12  # escaping makes it longer than any title typed
+    summaries = [OpenPollSummary(i, f"Poll {i} {title}"[:150], "CGROUP", "1.1", None if i % 2 else START, i, 10)
+                 for i in range(80)]
+    for size, render, surface in (
+            (views.LIST_PAGE_SIZE, lambda shown, page: views.list_blocks("CGROUP", shown, {0: "https://x.test/p"},
+                                                                         LONDON, page), "message"),
+            (5, lambda shown, page: views.home_blocks(shown, LONDON, page), "home")):
+        seen = []
+        for number in range(1, paging.page_count(80, size) + 1):
+            page, shown = paging.page_of(summaries, number, size)
+            blocks = render(shown, page)
+            assert block_kit_problems(blocks, surface=surface) == []
+            text = json.dumps(blocks)
+            assert f"Page {number} of {page.pages}" in text and "more" not in text and "<!channel>" not in text
+            seen += [i for i in range(80) if f"Poll {i} " in text]
+            buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+            expected = (["previous"] if number > 1 else []) + (["next"] if number < page.pages else [])
+            assert [action_id.rsplit("_", 1)[1] for action_id in buttons] == expected
+        assert seen == list(range(80))
+    page, shown = paging.page_of([], 1, 5)
+    assert views.home_blocks(shown, LONDON, page) == []
+    assert "No open polls" in json.dumps(views.list_blocks("CGROUP", shown, {}, LONDON, page))
 
 
 def test_reminders_and_the_decision_render_within_limits() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, time, timezone
 
+from bot.services import paging
 from bot.services import prompts as rules
 from bot.views import prompts as views
 from tests.harness.blockkit import block_kit_problems, view_problems
@@ -95,3 +96,23 @@ def test_schedules_read_naturally() -> None:
     assert views.schedule_text(rules.Schedule("fortnightly", 4, time(9, 30))) == "every other Friday at 09:30"
     assert views.schedule_text(rules.Schedule("monthly", 0, time(14))) == "on the first Monday of each month at 14:00"
     assert views.schedule_text(rules.Schedule()) == "off"
+
+
+def test_the_send_a_prompt_form_fits_a_long_bank_and_says_when_all_are_retired() -> None:
+    lines = [rules.PromptLine(n, NASTY[:500], n, False) for n in range(1, 151)]
+    found = rules.PromptListing(lines, [], rules.Schedule(), None)
+    form = views.send_modal(found, channel_id="CGROUP")
+    assert view_problems(form) == []  # questions are plain text in the options: nothing to escape
+    select = next(b for b in form["blocks"] if b.get("block_id") == views.SEND_WHICH_BLOCK)["element"]
+    assert len(select["options"]) == 100 and select["initial_option"]["value"] == "1"
+    assert "any of the 150" in json.dumps(form)
+    retired = views.send_modal(rules.PromptListing([], lines, rules.Schedule(), None), channel_id=None)
+    assert view_problems(retired) == [] and "submit" not in retired and "Every prompt is retired" in json.dumps(retired)
+
+
+def test_the_home_pages_waiting_prompts() -> None:
+    waiting = [rules.WaitingPrompt(i, NASTY, NOW) for i in range(rules.HOME_WAITING_LIMIT)]
+    blocks = views.home_blocks(rules.MemberPrompts(waiting, None, paging.window(12, 2, rules.HOME_WAITING_LIMIT)))
+    assert block_kit_problems(blocks, surface="home") == []
+    buttons = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["home_page_previous", "home_page_next"] and "Page 2 of 3" in json.dumps(blocks)

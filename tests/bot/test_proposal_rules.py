@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services import proposals
+from bot.services import paging, proposals
 from bot.services.attribution import Attribution, Credit
 from bot.services.errors import InvalidInput
 from bot.services.proposals import (
@@ -299,7 +299,9 @@ def test_lists_home_reminders_and_outcomes_render_within_limits() -> None:
     assert block_kit_problems(blocks, surface="message") == []
     shown = json.dumps(blocks)
     assert "3 of 5 organisations agreed" in shown and "no quorum" in shown and "Next" in shown
-    assert block_kit_problems(views.home_blocks([replace(summary, status="open")] * 12), surface="home") == []
+    waiting, shown = paging.page_of([replace(summary, status="open")] * 12, 3, 5)
+    home = views.home_blocks(shown, waiting)
+    assert block_kit_problems(home, surface="home") == [] and "Page 3 of 3 · 12 proposals waiting" in json.dumps(home, ensure_ascii=False)
     for _text, made in (views.reminder_message(state(), None), views.closed_message(state(status="closed")),
                         views.outcome_message(state(status="decided", outcome="agreed", outcome_statement="Yes."),
                                               "https://x.test/p")):

@@ -8,9 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.services import paging
 from bot.services.errors import InvalidInput
-from bot.services.volunteering import CallRequest, CallState, parse_call, read_deadline
-from bot.views.volunteering import call_blocks, extend_modal, open_calls_blocks, thanks_text, volunteering_home_blocks
+from bot.services.volunteering import CallFormInvalid, CallRequest, CallState, parse_call, read_call_form, read_deadline
+from bot.views.volunteering import (
+    call_blocks,
+    create_modal,
+    extend_modal,
+    open_calls_blocks,
+    thanks_text,
+    volunteering_home_blocks,
+)
 from tests.harness.blockkit import block_kit_problems, view_problems
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday
@@ -121,6 +129,20 @@ def test_the_extend_modal_and_lists_are_valid() -> None:
     assert view_problems(extend_modal(_call(), zone=LONDON)) == []
     assert "Fri 4 Dec 23:59" in json.dumps(extend_modal(_call(), zone=LONDON))
     assert block_kit_problems(open_calls_blocks([_call(), _call(id=8)]), surface="message") == []
-    home = volunteering_home_blocks([_call(), _call(id=8, helpers=())], "UBEN")
+    home = volunteering_home_blocks([_call(), _call(id=8, helpers=())], "UBEN", paging.window(2, 1, 5))
     assert block_kit_problems(home, surface="home") == []
     assert "You're signed up" in json.dumps(home[1]) and "volunteer_help" in json.dumps(home[2])
+
+
+def test_the_call_for_volunteers_form_is_valid_and_read_as_the_command_reads_it() -> None:
+    form = create_modal(channel_id="CGROUP", zone_name="Europe/London", max_task=300, max_needed=100)
+    assert view_problems(form) == [] and "CGROUP" in json.dumps(form)
+    assert "initial_conversation" not in json.dumps(create_modal(channel_id="DALICE", zone_name="Europe/London",
+                                                                 max_task=300, max_needed=100))
+    assert read_call_form(" Draft  the scope ", "2", "Fri 4 Dec", zone=LONDON, now=NOW) == parse(
+        '"Draft the scope" 2 by Fri 4 Dec')
+    assert read_call_form("Book the room", None, "", zone=LONDON, now=NOW) == CallRequest("Book the room", 1, None)
+    with pytest.raises(CallFormInvalid) as refused:
+        read_call_form("x" * 301, "101", "Tue 3 Dec", zone=LONDON, now=NOW)
+    assert set(refused.value.fields) == {"task", "needed", "deadline"}
+    assert "Thursday" in refused.value.fields["deadline"] and "/volunteer" not in refused.value.fields["deadline"]

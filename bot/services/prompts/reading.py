@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.services import paging
 from bot.services.attribution import Surface, attribute
 from bot.services.prompts.commands import numbered_prompt, require_coordinator
 from storage.models import Member, PromptAnswer
@@ -66,8 +67,7 @@ def answers_page(session: Session, team_id: str, user_id: str, number: int, *, p
     require_coordinator(session, team_id, user_id, configured_coordinators, "read prompt answers")
     prompt = numbered_prompt(session, team_id, number)
     answers = AnswerRepository(session)
-    total = answers.count_for_prompt(team_id, prompt.id)
-    pages = max(1, -(-total // ANSWERS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = answers.page_for_prompt(team_id, prompt.id, offset=(page - 1) * ANSWERS_PER_PAGE, limit=ANSWERS_PER_PAGE)
-    return AnswersPage(prompt.number, prompt.question, total, page, pages, _entries(session, team_id, rows))
+    window = paging.window(answers.count_for_prompt(team_id, prompt.id), page, ANSWERS_PER_PAGE)
+    rows = answers.page_for_prompt(team_id, prompt.id, offset=window.offset, limit=window.size)
+    return AnswersPage(prompt.number, prompt.question, window.total, window.number, window.pages,
+                       _entries(session, team_id, rows))
