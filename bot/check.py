@@ -42,9 +42,13 @@ def run_checks(out: TextIO = sys.stdout) -> int:
         report.print(out)
         return 1
     _check_modes(settings, report)
-    if _check_database(settings, report):
+    database_ready = _check_database(settings, report)
+    if database_ready:
         _check_processes(settings, report)
-    _check_token(settings, report)
+    if settings.hosts_many_workspaces:
+        _check_hosting(settings, report, database_ready=database_ready)
+    else:
+        _check_token(settings, report)
     report.print(out)
     return 1 if report.problems else 0
 
@@ -59,7 +63,10 @@ def _check_modes(settings: Settings, report: Report) -> None:
             "Neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is set: "
             "Slack has no way to reach Convene."
         )
-    if settings.convene_channel:
+    if settings.hosts_many_workspaces:
+        report.notes.append("Hosting many workspaces: each group picks its channel and coordinators in Slack "
+                            "(CONVENE_CHANNEL and CONVENE_COORDINATORS are not used).")
+    elif settings.convene_channel:
         report.ok.append(f"CONVENE_CHANNEL is {settings.convene_channel}.")
     else:
         report.notes.append("CONVENE_CHANNEL is not set: a coordinator can pick one with `/convene settings`.")
@@ -137,3 +144,30 @@ def _check_token(settings: Settings, report: Report) -> None:
     report.ok.append(
         f"SLACK_BOT_TOKEN works: bot @{response.get('user')} in workspace {response.get('team')} ({response.get('team_id')})."
     )
+
+
+def _check_hosting(settings: Settings, report: Report, *, database_ready: bool) -> None:
+    """Hosting many workspaces: the three "Add to Slack" variables, HTTP mode, and the installations."""
+    from storage.db import Database
+
+    try:
+        client_id, _secret, _state = settings.oauth_credentials()
+    except ConfigurationError as error:
+        report.problems.append(str(error))
+        return
+    if not settings.slack_signing_secret:
+        report.problems.append("SLACK_SIGNING_SECRET is not set: hosting many workspaces needs HTTP mode "
+                               "(`python -m bot web`).")
+    report.ok.append(f"Hosting many workspaces (\"Add to Slack\" at /slack/install, Slack app {client_id}); "
+                     f"installs go to {settings.authorize_url}.")
+    if not database_ready:
+        return
+    from bot.slack.installations import installed_team_ids
+
+    db = Database(settings.database_url)
+    try:
+        teams = installed_team_ids(db, client_id)
+    finally:
+        db.dispose()
+    report.notes.append(f"{len(teams)} workspace(s) have installed Convene." if teams else
+                        "No workspace has installed Convene yet: send groups to /slack/install.")

@@ -101,6 +101,14 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+def _require_slack_credentials(settings: Settings) -> None:
+    """The bot token for one workspace, or all three "Add to Slack" variables for many."""
+    if settings.hosts_many_workspaces:
+        settings.oauth_credentials()
+    else:
+        settings.bot_token()
+
+
 def _require_migrated(settings: Settings) -> None:
     from storage.db import Database
     from storage.migrate import pending_revisions
@@ -127,6 +135,9 @@ def _run(settings: Settings) -> int:
     from bot.socket_mode import SocketMode
     from storage.migrate import upgrade
 
+    if settings.hosts_many_workspaces:
+        raise ConfigurationError("SLACK_CLIENT_ID is set: hosting many workspaces needs HTTP mode, so run "
+                                 "`python -m bot web` and one `python -m bot clock` instead of `run`.")
     settings.bot_token()  # a missing token stops us here, before anything starts
     app_token = settings.app_token()
     stop = _stop_on_signals()
@@ -170,7 +181,7 @@ def _run(settings: Settings) -> int:
 def _web(settings: Settings, *, workers: int, threads: int) -> int:
     from bot.gunicorn import serve
 
-    settings.bot_token()
+    _require_slack_credentials(settings)
     settings.signing_secret()
     _require_migrated(settings)
     serve(port=settings.port, workers=workers, threads=threads)
@@ -184,7 +195,7 @@ def _clock(settings: Settings, *, once: bool) -> int:
     from bot.runtime import build_runtime
     from bot.scheduler import start
 
-    settings.bot_token()
+    _require_slack_credentials(settings)
     _require_migrated(settings)
     mode: SchedulerMode = "once" if once else "blocking"
     runtime = build_runtime(settings, scheduler_mode=mode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,7 +13,8 @@ class WorkExecutor(ThreadPoolExecutor):
     """A ThreadPoolExecutor that can tell when all submitted work has finished.
 
     Bolt runs every listener here; `wait_idle()` lets the CLI drain on shutdown and lets tests
-    wait for a listener's after-ack work instead of sleeping.
+    wait for a listener's after-ack work instead of sleeping. Work runs in the context it was
+    submitted from, so it acts for the same workspace (`bot.slack.installations.acting_for`).
     """
 
     def __init__(self, max_workers: int = 16, thread_name_prefix: str = "convene-work") -> None:
@@ -24,7 +26,7 @@ class WorkExecutor(ThreadPoolExecutor):
         with self._idle:
             self._pending += 1
         try:
-            future = super().submit(fn, *args, **kwargs)
+            future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         except BaseException:
             self._done(None)
             raise

@@ -19,8 +19,10 @@ from bot.scheduler import Jobs, SchedulerMode, build_scheduler
 from bot.settings import Settings
 from bot.slack.client import Sleep, interruptible_sleep, make_web_client
 from bot.slack.directory import MemberDirectory
+from bot.slack.installations import Installations
 from bot.slack.messages import OnceSender
 from storage.db import Database
+from storage.repositories.workspaces import WorkspaceRepository
 
 # How long a stop waits for running jobs to wind down (they give up waits at once; a job in the
 # middle of a Slack call finishes it) before shutting the scheduler down. Platforms kill at 30 s.
@@ -61,6 +63,8 @@ class Runtime:
     # Set when the process starts to stop: long work (a fan-out waiting out 429s) gives up and is
     # resumed by the next start.
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Hosting many workspaces: their installations; `client` then carries each workspace's token.
+    installations: Installations | None = None
     jobs: Jobs = field(init=False)
     directory: MemberDirectory = field(init=False)
     sender: OnceSender = field(init=False)
@@ -85,6 +89,14 @@ class Runtime:
                 return False
             self.jobs.at(job_id, func, self.clock(), *args, misfire_grace_time=None, executor=executor)
             return True
+
+    def serving(self, team_ids: list[str]) -> list[str]:
+        """Those of `team_ids` whose workspace has not uninstalled Convene: jobs work for these only."""
+        if not team_ids:
+            return []
+        with self.db.unit_of_work() as session:
+            gone = WorkspaceRepository(session).uninstalled(team_ids)
+        return [team_id for team_id in team_ids if team_id not in gone]
 
     @property
     def home_zone(self) -> ZoneInfo:
@@ -122,11 +134,18 @@ def build_runtime(
     """Wire settings → database → Slack client → scheduler. Starts nothing."""
     db = db or Database(settings.database_url)
     stopping = threading.Event()
+    # A real process waits out 429s on the stop event, so that stopping never waits for Slack;
+    # tests' recorded sleeps stay as they are.
+    retry_sleep = interruptible_sleep(stopping) if sleep is time.sleep else sleep
+    installations: Installations | None = None
+    if settings.hosts_many_workspaces:
+        client_id, client_secret, _state_secret = settings.oauth_credentials()
+        installations = Installations(client_id=client_id, client_secret=client_secret, db=db, clock=clock,
+                                      oauth_client=make_web_client(None, settings.slack_api_url, sleep=retry_sleep))
+        if client is None:
+            client = make_web_client(None, settings.slack_api_url, sleep=retry_sleep, installations=installations)
     if client is None:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-        # A real process waits out 429s on the stop event, so that stopping never waits for Slack;
-        # tests' recorded sleeps stay as they are.
-        retry_sleep = interruptible_sleep(stopping) if sleep is time.sleep else sleep
         client = make_web_client(token, settings.slack_api_url, sleep=retry_sleep)
     return Runtime(
         settings=settings,
@@ -138,4 +157,5 @@ def build_runtime(
         executor=WorkExecutor(),
         sleep=sleep,
         stopping=stopping,
+        installations=installations,
     )

@@ -201,6 +201,14 @@ class Jobs:
             return False
         return True
 
+    def cancel_workspace(self, team_id: str) -> int:
+        """Remove every stored job for one workspace (jobs for a workspace take its team_id first)."""
+        cancelled = 0
+        for job in self.scheduler.get_jobs():
+            if job.args and job.args[0] == team_id and self.cancel(job.id):
+                cancelled += 1
+        return cancelled
+
     def next_run(self, job_id: str) -> datetime | None:
         job = self.scheduler.get_job(job_id)
         return None if job is None else job.next_run_time

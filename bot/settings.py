@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     # Seconds Socket Mode may stay disconnected before `run` exits non-zero for its supervisor to
     # restart it (it reconnects by itself long before, whenever Slack can be reached).
     convene_socket_give_up_seconds: int = Field(default=120, ge=5, le=24 * 3600)
+    # Hosting many workspaces ("Add to Slack"): all three set, in HTTP mode; tokens then come from
+    # the installation store instead of SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
+    # Where "Add to Slack" sends people; by default the host of SLACK_API_URL (GovSlack: slack-gov.com).
+    slack_authorize_url: str | None = None
+    # Days a workspace's data is kept after Convene is uninstalled from it (0: deleted at once).
+    convene_uninstalled_retention_days: int = Field(default=30, ge=0, le=3650)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -60,7 +69,8 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "health_port", mode="before")
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "health_port", "slack_client_id",
+                     "slack_client_secret", "slack_state_secret", "slack_authorize_url", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -80,6 +90,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_authorize_url")
+    @classmethod
+    def _authorize_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/oauth/v2/authorize")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -106,6 +123,15 @@ class Settings(BaseSettings):
             return frozenset(ids)
         return value
 
+    @model_validator(mode="after")
+    def _one_group_settings_only_for_one_group(self) -> Settings:
+        # A channel or coordinators named for the whole process belong to one workspace; hosting
+        # many, each group sets its own in Slack and nothing of one may show in another.
+        if self.hosts_many_workspaces:
+            self.convene_channel = None
+            self.convene_coordinators = frozenset()
+        return self
+
     @property
     def poll_reminder_lead(self) -> timedelta:
         return timedelta(hours=self.convene_poll_reminder_hours)
@@ -113,6 +139,38 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.convene_timezone)
+
+    @property
+    def hosts_many_workspaces(self) -> bool:
+        """True when any of the three "Add to Slack" variables is set (`oauth_credentials()` then
+        insists on all three)."""
+        return any(value is not None for value in (self.slack_client_id, self.slack_client_secret,
+                                                   self.slack_state_secret))
+
+    def oauth_credentials(self) -> tuple[str, str, str]:
+        """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET, all three or a clear error."""
+        client_id = self.slack_client_id
+        if client_id is None:
+            raise ConfigurationError(
+                "SLACK_CLIENT_ID is not set: it should hold the app's Client ID (Basic Information → App "
+                "Credentials), with SLACK_CLIENT_SECRET and SLACK_STATE_SECRET, to host many workspaces.")
+        secret = _require(self.slack_client_secret, "SLACK_CLIENT_SECRET",
+                          "the app's Client Secret (Basic Information → App Credentials)")
+        state = _require(self.slack_state_secret, "SLACK_STATE_SECRET",
+                         "a long random string of your own that signs the install links")
+        return client_id, secret, state
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's authorize page: SLACK_AUTHORIZE_URL, else on SLACK_API_URL's host."""
+        if self.slack_authorize_url:
+            return self.slack_authorize_url
+        root = self.slack_api_url.rstrip("/").removesuffix("/api")
+        return f"{root}/oauth/v2/authorize"
+
+    @property
+    def uninstalled_retention(self) -> timedelta:
+        return timedelta(days=self.convene_uninstalled_retention_days)
 
     def bot_token(self) -> str:
         return _require(self.slack_bot_token, "SLACK_BOT_TOKEN", "the bot token, xoxb-…")

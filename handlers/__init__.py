@@ -9,14 +9,26 @@ from typing import Any
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import availability, convene, digest, home, issues, middleware, polls, prompts, proposals, volunteering
+from handlers import (
+    availability,
+    convene,
+    digest,
+    home,
+    installations,
+    issues,
+    middleware,
+    polls,
+    prompts,
+    proposals,
+    volunteering,
+)
 
 logger = logging.getLogger(__name__)
 
 # Each area module exposes register(app, runtime) and the names it listens to, so the manifest
 # can be checked against the code.
 AREAS: tuple[ModuleType, ...] = (convene, home, polls, availability, volunteering, issues, prompts, digest,
-                                 proposals)
+                                 proposals, installations)
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -1,5 +1,6 @@
-"""Global middleware: each Slack event is handled once, whatever Slack retries; and someone who
-asked Convene to forget them is known again as soon as they use it."""
+"""Global middleware: each Slack event is handled once, whatever Slack retries; someone who asked
+Convene to forget them is known again as soon as they use it; and a workspace that uninstalled
+Convene is served again as soon as someone there uses it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_bolt import App, BoltResponse
 from bot.runtime import Runtime
 from bot.services import privacy
 from storage.repositories.ledger import EventLedger
+from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +36,16 @@ def register(app: App, runtime: Runtime) -> None:
             team_id = body.get("team_id") or (body.get("team") or {}).get("id") or ""
             with runtime.db.unit_of_work() as session:
                 privacy.welcome_back(session, team_id, user_id)
+                # Someone using Convene there: it is installed again.
+                WorkspaceRepository(session).back_in_service(team_id, now=runtime.clock())
         return next()
 
     app.middleware(handle_each_event_once)
     app.middleware(welcome_back_whoever_acts)
+
+
+# Slack's news that Convene left a workspace.
+LEAVING_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 # Interactive payloads a member sends by doing something in Convene.

@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 import handlers
+from bot.install import REDIRECT_PATH
+from bot.slack.installations import BOT_SCOPES
 from bot.web import SLACK_PATH
 from tests.harness.fake_slack import DEFAULT_SPEC_PATH, find_spec_path
 from tests.harness.trim_spec import TRIMMED_SPEC, trim
@@ -204,6 +206,7 @@ def _without_http_settings(manifest: dict) -> dict:
     stripped["settings"]["interactivity"].pop("request_url", None)
     stripped["settings"]["interactivity"].pop("message_menu_options_url", None)
     stripped["settings"].pop("socket_mode_enabled")
+    stripped["oauth_config"].pop("redirect_urls", None)
     return stripped
 
 
@@ -237,3 +240,11 @@ def _options_listeners_in_code() -> int:
 def test_the_http_manifest_has_the_options_load_url_the_select_menus_need() -> None:
     assert _options_listeners_in_code() > 0, "no select menu loads its options: has `app.options` been renamed?"
     assert _load(HTTP_MANIFEST)["settings"]["interactivity"]["message_menu_options_url"] == HTTP_REQUEST_URL
+
+
+def test_the_http_manifest_brings_add_to_slack_back_to_the_web_process() -> None:
+    assert _load(HTTP_MANIFEST)["oauth_config"]["redirect_urls"] == [f"https://YOUR-HOST{REDIRECT_PATH}"]
+
+
+def test_add_to_slack_asks_for_the_manifests_scopes(manifest: dict) -> None:
+    assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])

@@ -18,10 +18,11 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.errors import SlackApiError
 
 from bot import areas
-from bot.jobs import runtime
+from bot.jobs import for_workspace, runtime
 from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services.digest import CATCH_UP_GRACE, DigestContext, Period, Schedule
+from bot.slack.installations import acting_for
 from bot.slack.links import message_linker
 from bot.slack.messages import find_posted as find_message
 from bot.slack.messages import outcome_unknown
@@ -58,6 +59,7 @@ def job_id(team_id: str) -> str:
     return f"digest:{team_id}"
 
 
+@for_workspace
 def post_due_digest(team_id: str) -> None:
     """The weekly job: post the period that has just ended."""
     rt = runtime()
@@ -82,9 +84,10 @@ def catch_up() -> None:
     rt = runtime()
     with rt.db.unit_of_work() as session:
         team_ids = WorkspaceRepository(session).all_team_ids()
-    for team_id in team_ids:
+    for team_id in rt.serving(team_ids):
         try:
-            _catch_up_one(rt, team_id)
+            with acting_for(team_id):
+                _catch_up_one(rt, team_id)
         except Exception:
             logger.exception("Digest catch-up failed for %s", team_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.jobs import runtime
+from bot.slack.installations import acting_for
 from bot.slack.issue_cards import update_card
 from storage.repositories.issues import IssueRepository
 
@@ -23,5 +24,8 @@ def refresh_stale_cards() -> None:
     rt = runtime()
     with rt.db.unit_of_work() as session:
         stale = IssueRepository(session).stale_cards(limit=CARDS_PER_RUN)
+    serving = set(rt.serving([team_id for team_id, _ in stale]))
     for team_id, issue_id in stale:
-        update_card(rt, team_id, issue_id)
+        if team_id in serving:
+            with acting_for(team_id):
+                update_card(rt, team_id, issue_id)

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs import runtime
+from bot.jobs import for_workspace, runtime
 from bot.runtime import Runtime
 from bot.scheduler import Jobs
 from bot.services import polls
 from bot.services.members import workspace_zone
+from bot.slack.installations import acting_for
 from bot.slack.polls import PollMessages
 from bot.views import polls as views
 from storage.repositories.workspaces import WorkspaceRepository
@@ -100,6 +101,7 @@ def _retry_later(rt: Runtime, job_id: str, func: Callable[..., object], *args: o
     logger.warning("%s will be retried at %s", job_id, at.isoformat())
 
 
+@for_workspace
 def remind_non_voters(team_id: str, poll_id: int) -> int:
     """DM, once each, the channel's members who have not answered (skipping bots, deactivated
     accounts and anyone away today); returns how many were sent."""
@@ -142,6 +144,7 @@ def _send_each(rt: Runtime, team_id: str, user_ids: list[str], key: str, text: s
     return sent, failed
 
 
+@for_workspace
 def close_at_deadline(team_id: str, poll_id: int) -> bool:
     """Close the poll if its deadline has come, update its message and ask the creator to choose."""
     rt = runtime()
@@ -166,6 +169,7 @@ def close_at_deadline(team_id: str, poll_id: int) -> bool:
     return closed is not None
 
 
+@for_workspace
 def remind_meeting(team_id: str, poll_id: int, option_id: int) -> int:
     """The day before: DM those who said Yes or If need be to the chosen option, once each."""
     rt = runtime()
@@ -189,9 +193,13 @@ def refresh_unrendered() -> int:
         behind = polls.unrendered(session, quiet_since=rt.clock() - QUIET_BEFORE_REPAIR)
     messages = poll_messages(rt)
     repaired = 0
+    serving = set(rt.serving([team_id for team_id, _ in behind]))
     for team_id, poll_id in behind:
+        if team_id not in serving:
+            continue
         try:
-            repaired += bool(messages.refresh(team_id, poll_id))
+            with acting_for(team_id):
+                repaired += bool(messages.refresh(team_id, poll_id))
         except Exception:
             logger.exception("Could not repair poll %s's message", poll_id)
     return repaired

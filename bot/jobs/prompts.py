@@ -8,6 +8,7 @@ the scheduler's fan-out executor: a long fan-out waiting out Slack's 429s never 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -18,13 +19,14 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs import runtime
+from bot.jobs import for_workspace, runtime
 from bot.runtime import Runtime
 from bot.scheduler import FANOUT_EXECUTOR
 from bot.services import prompts as service
 from bot.services.members import member_zone, workspace_zone
 from bot.services.workspaces import group_settings
 from bot.slack.client import ShuttingDown
+from bot.slack.installations import acting_for
 from bot.slack.messages import post_findable
 from bot.views import prompts as view
 from storage.models import Member, PromptRound
@@ -56,14 +58,19 @@ def tick() -> None:
     with rt.db.unit_of_work() as session:
         team_ids = PromptSettingsRepository(session).scheduled_team_ids()
         manual = [(r.team_id, r.id) for r in RoundRepository(session).manual_since(now - service.DELIVERY_GRACE)]
-    for team_id in team_ids:
+    for team_id in rt.serving(team_ids):
         try:
-            deliver_scheduled(rt, team_id, now=now)
+            with acting_for(team_id):
+                deliver_scheduled(rt, team_id, now=now)
         except Exception:
             logger.exception("Could not deliver scheduled prompts in %s", team_id)
+    serving = set(rt.serving([team_id for team_id, _ in manual]))
     for team_id, round_id in manual:
+        if team_id not in serving:
+            continue
         try:
-            _deliver_manual(rt, team_id, round_id)
+            with acting_for(team_id):
+                _deliver_manual(rt, team_id, round_id)
         except Exception:
             logger.exception("Could not finish sending prompt round %s in %s", round_id, team_id)
     try:
@@ -72,6 +79,7 @@ def tick() -> None:
         logger.exception("Could not send prompt nudges")
 
 
+@for_workspace
 def deliver_round(team_id: str, round_id: int) -> None:
     """`/prompt send now`: send the round's prompt to every available member, then tell the coordinator."""
     rt = runtime()
@@ -189,7 +197,9 @@ def fan_out(rt: Runtime, round_: PromptRound, recipients: Sequence[service.Recip
         return Counter()
     with ThreadPoolExecutor(max_workers=min(FANOUT_WORKERS, len(recipients)),
                             thread_name_prefix=f"prompt-round-{round_.id}") as pool:
-        results = list(pool.map(lambda recipient: _deliver_one(rt, round_, recipient), recipients))
+        # Each thread runs in this context: it sends for the same workspace.
+        results = list(pool.map(lambda recipient: contextvars.copy_context().run(_deliver_one, rt, round_, recipient),
+                                recipients))
     outcome = Counter(results)
     logger.info("Prompt round %s in %s: %s", round_.id, round_.team_id, dict(outcome))
     return outcome
@@ -247,12 +257,16 @@ def send_nudges(rt: Runtime, *, now: datetime) -> int:
                 zones[delivery.team_id] = workspace_zone(WorkspaceRepository(session).get(delivery.team_id),
                                                          rt.home_zone)
             if service.should_nudge(session, delivery, now=now, home=zones[delivery.team_id]):
-                chosen.append((delivery.id, delivery.channel_id, service.delivery_question(session, delivery)))
+                chosen.append((delivery.team_id, delivery.id, delivery.channel_id,
+                               service.delivery_question(session, delivery)))
     sent = 0
-    for delivery_id, channel_id, question in chosen:
+    serving = set(rt.serving(list(zones)))
+    for team_id, delivery_id, channel_id, question in chosen:
         if rt.stopping.is_set():
             break  # the next tick sends the rest
-        sent += _nudge_one(rt, delivery_id, channel_id, question)
+        if team_id in serving:
+            with acting_for(team_id):
+                sent += _nudge_one(rt, delivery_id, channel_id, question)
     return sent
 
 

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs import runtime
+from bot.jobs import for_workspace, runtime
 from bot.runtime import Runtime
 from bot.scheduler import Jobs
 from bot.services import proposals
 from bot.services.members import workspace_zone
+from bot.slack.installations import acting_for
 from bot.slack.proposals import ProposalMessages
 from storage.repositories.workspaces import WorkspaceRepository
 
@@ -77,6 +78,7 @@ def _retry_later(rt: Runtime, job_id: str, func: Callable[..., object], *args: o
 # Jobs -------------------------------------------------------------------------------------------
 
 
+@for_workspace
 def remind_non_responders(team_id: str, proposal_id: int) -> int:
     """DM, once each, the channel's members who have not taken a position (skipping bots,
     deactivated accounts, anyone away today and anyone pausing prompts); how many were sent."""
@@ -107,6 +109,7 @@ def remind_non_responders(team_id: str, proposal_id: int) -> int:
     return sent
 
 
+@for_workspace
 def close_at_closing_time(team_id: str, proposal_id: int) -> bool:
     """Close the proposal if its time has come, update its message and ask the author for the outcome.
 
@@ -142,9 +145,13 @@ def refresh_unrendered() -> int:
         behind = proposals.unrendered(session, quiet_since=rt.clock() - QUIET_BEFORE_REPAIR)
     messages = proposal_messages(rt)
     repaired = 0
+    serving = set(rt.serving([team_id for team_id, _ in behind]))
     for team_id, proposal_id in behind:
+        if team_id not in serving:
+            continue
         try:
-            repaired += bool(messages.refresh(team_id, proposal_id))
+            with acting_for(team_id):
+                repaired += bool(messages.refresh(team_id, proposal_id))
         except Exception:
             logger.exception("Could not repair proposal %s's message", proposal_id)
     return repaired

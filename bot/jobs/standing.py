@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.jobs import digest, housekeeping, issues, polls, prompts, proposals, runtime
+from bot.jobs import digest, housekeeping, issues, polls, prompts, proposals, runtime, workspaces
 from bot.scheduler import FANOUT_EXECUTOR, WAKE_INTERVAL_SECONDS, Jobs
 from storage.db import Database
 from storage.repositories.processes import StandingJobRuns
@@ -52,6 +52,7 @@ STANDING: tuple[StandingJob, ...] = (
     StandingJob("housekeeping:prune-dispatches", housekeeping.prune_dispatches, timedelta(days=1)),
     StandingJob("housekeeping:prune-heartbeats", housekeeping.prune_heartbeats, timedelta(hours=1)),
     StandingJob("housekeeping:prune-issue-forms", housekeeping.prune_issue_forms, timedelta(days=1)),
+    StandingJob("workspaces:delete-expired", workspaces.delete_expired, timedelta(hours=1)),
     StandingJob("digest:catch-up", digest.catch_up, timedelta(minutes=10)),
     StandingJob("issues:refresh-cards", issues.refresh_stale_cards, timedelta(minutes=1)),
     StandingJob("polls:repair-messages", polls.refresh_unrendered, timedelta(seconds=polls.SWEEP_SECONDS)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.jobs import runtime
+from bot.jobs import for_workspace, runtime
 from bot.scheduler import Jobs
 from bot.services.volunteering import CallState, close_at_deadline
 from bot.slack.volunteer_calls import announce_closed, refresh_call_message
@@ -25,6 +25,7 @@ def schedule_close(jobs: Jobs, call: CallState) -> None:
         jobs.cancel(job_id(call.id))
 
 
+@for_workspace
 def close_call_at_deadline(team_id: str, call_id: int) -> None:
     """Close the call if its deadline has come and say so. Safe to run twice, or after it filled."""
     rt = runtime()

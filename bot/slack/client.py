@@ -15,12 +15,16 @@ import threading
 import time
 from collections.abc import Callable
 from http.client import RemoteDisconnected
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler, RetryState
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
+
+if TYPE_CHECKING:
+    from bot.slack.installations import Installations
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +161,20 @@ class SafeRetryHandler(RetryHandler):
         state.increment_current_attempt()
 
 
-def make_web_client(token: str | None, base_url: str, *, sleep: Sleep = time.sleep, timeout: int = 30) -> WebClient:
-    """A WebClient that reaches `base_url`, waits out 429s and retries what is safe to retry."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        retry_handlers=[RetryAfterHandler(sleep=sleep), SafeRetryHandler(sleep=sleep)],
-    )
+def make_web_client(token: str | None, base_url: str, *, sleep: Sleep = time.sleep, timeout: int = 30,
+                    installations: Installations | None = None) -> WebClient:
+    """A WebClient that reaches `base_url`, waits out 429s and retries what is safe to retry.
+
+    With `installations` (hosting many workspaces) each call carries the token of the workspace
+    Convene is acting for, instead of `token`.
+    """
+    options: dict[str, Any] = {
+        "base_url": base_url,
+        "timeout": timeout,
+        "retry_handlers": [RetryAfterHandler(sleep=sleep), SafeRetryHandler(sleep=sleep)],
+    }
+    if installations is not None:
+        from bot.slack.installations import WorkspaceClient
+
+        return WorkspaceClient(installations, **options)
+    return WebClient(token=token, **options)

@@ -1,4 +1,4 @@
-"""`/convene`: help, settings, coordinators."""
+"""`/convene`: help, settings, coordinators, your data, and deleting the workspace's data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import areas
+from bot.jobs.workspaces import delete_workspace_data
 from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services import meeting_hours, personal_data, prompts, proposals, workspaces
@@ -19,6 +20,7 @@ from bot.slack.forgetting import redraw_after_forgetting
 from bot.slack.messages import open_dm
 from bot.text import channel_id_from, subcommand, user_id_from
 from bot.views import help as help_view
+from bot.views import leaving as leaving_view
 from bot.views import personal_data as personal_view
 from bot.views import prompts as prompt_views
 from bot.views import proposals as proposal_views
@@ -53,6 +55,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.options(settings_view.TIMEZONE_ACTION)(handler.timezone_options)
     app.view(settings_view.SETTINGS_MODAL)(handler.save_settings)
     app.action(personal_view.FORGET_ACTION)(handler.forget_me_confirmed)
+    app.action(leaving_view.DELETE_WORKSPACE_DATA_ACTION)(handler.delete_workspace_data_confirmed)
 
 
 class ConveneHandlers:
@@ -71,6 +74,7 @@ class ConveneHandlers:
             "coordinator": self._coordinators,
             "my-data": self._my_data,
             "forget-me": self._forget_me,
+            "delete-workspace-data": self._delete_workspace_data,
         }
         route = routes.get(sub.name)
         if route is None:
@@ -208,6 +212,23 @@ class ConveneHandlers:
             logger.info("Forgot a member of %s: %d rows", team_id, forgotten.total)
             respond(text=personal_view.forgotten_text(forgotten.rows), replace_original=True)
             redraw_after_forgetting(self.rt, team_id, user_id, forgotten)
+
+    # Deleting the workspace's data
+    def _delete_workspace_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+        if not acting_coordinator(self.rt, command["team_id"], command["user_id"]):
+            raise UserFacingError("Only a coordinator can delete the workspace's data (`/convene coordinators list` "
+                                  "shows who they are).")
+        ephemeral(respond, "Delete the workspace's data?", leaving_view.delete_workspace_data_blocks())
+
+    def delete_workspace_data_confirmed(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with telling(respond, "deleting the workspace's data"):
+            # Checked again here, whatever the button says: anyone could send the click.
+            if not acting_coordinator(self.rt, team_id, user_id):
+                raise UserFacingError("Only a coordinator can delete the workspace's data.")
+            deleted = delete_workspace_data(self.rt, team_id)
+            respond(text=leaving_view.workspace_data_deleted_text(deleted), replace_original=True)
 
     # The settings modal
     def open_settings(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

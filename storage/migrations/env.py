@@ -11,8 +11,8 @@ config = context.config
 target_metadata = Base.metadata
 
 
-# Created by migration 0001 for APScheduler; not one of Convene's models.
-EXTERNAL_TABLES = {"apscheduler_jobs"}
+# Created by migrations for APScheduler (0001) and slack_sdk's OAuth stores (0012); not Convene's models.
+EXTERNAL_TABLES = {"apscheduler_jobs", "slack_installations", "slack_bots", "slack_oauth_states"}
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

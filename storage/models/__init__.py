@@ -3,6 +3,7 @@
 from storage.models.availability import AvailabilityProfile, WeeklySlot
 from storage.models.base import Base, UTCDateTime
 from storage.models.digest import DigestRun, DigestSettings
+from storage.models.installations import TokenRefresh
 from storage.models.issues import Issue, IssueCounter, IssueEvent, IssueForm, IssueTag, IssueVote
 from storage.models.ledger import Dispatch, ProcessedEvent
 from storage.models.polls import Poll, PollInvitee, PollOption, PollVote
@@ -46,6 +47,7 @@ __all__ = [
     "PromptRound",
     "PromptSettings",
     "StandingJobRun",
+    "TokenRefresh",
     "UTCDateTime",
     "VolunteerCall",
     "VolunteerResponse",

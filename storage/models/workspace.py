@@ -25,6 +25,9 @@ class Workspace(Base):
     # The quorum a proposal needs when it closes ("50 organisations": 50% of the organisations
     # represented in its channel took a position; bot.services.proposals); None: no quorum.
     quorum: Mapped[str | None] = mapped_column(String(32))
+    # When Convene was uninstalled from the workspace (app_uninstalled / tokens_revoked); its jobs
+    # send nothing until it is installed again, and its data is deleted after the host's retention.
+    uninstalled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

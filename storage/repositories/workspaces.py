@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import insert_ignoring_conflicts, rows_changed
-from storage.models import Absence, Coordinator, Member, Workspace
+from storage.models import Absence, Base, Coordinator, Member, Workspace
 
 
 class WorkspaceRepository:
@@ -35,6 +35,44 @@ class WorkspaceRepository:
 
     def all_team_ids(self) -> list[str]:
         return list(self.session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
+
+    def uninstalled(self, team_ids: Iterable[str]) -> set[str]:
+        """Those of `team_ids` that have uninstalled Convene (and not installed it again)."""
+        ids = list(dict.fromkeys(team_ids))
+        return set(self.session.scalars(select(Workspace.team_id).where(
+            Workspace.team_id.in_(ids), Workspace.uninstalled_at.is_not(None))))
+
+    def mark_uninstalled(self, team_id: str, *, now: datetime) -> None:
+        workspace = self.get_or_create(team_id, now=now)
+        if workspace.uninstalled_at is None:
+            workspace.uninstalled_at = now
+            workspace.updated_at = now
+
+    def mark_installed(self, team_id: str, *, name: str | None, now: datetime) -> None:
+        workspace = self.get_or_create(team_id, now=now)
+        workspace.uninstalled_at = None
+        if name:
+            workspace.name = name
+        workspace.updated_at = now
+
+    def back_in_service(self, team_id: str, *, now: datetime) -> bool:
+        """Clear an uninstall (Slack is sending from the workspace again); True when there was one."""
+        return rows_changed(self.session.execute(
+            update(Workspace).where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_not(None))
+            .values(uninstalled_at=None, updated_at=now))) > 0
+
+    def uninstalled_before(self, cutoff: datetime) -> list[str]:
+        return list(self.session.scalars(select(Workspace.team_id).where(
+            Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= cutoff).order_by(Workspace.team_id)))
+
+    def delete_everything(self, team_id: str) -> int:
+        """Delete every row of the workspace in every table Convene keeps (the workspace's own row
+        last); how many rows went."""
+        deleted = 0
+        for table in reversed(Base.metadata.sorted_tables):
+            if "team_id" in table.c:
+                deleted += rows_changed(self.session.execute(delete(table).where(table.c.team_id == team_id)))
+        return deleted
 
 
 class MemberRepository:
