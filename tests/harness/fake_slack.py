@@ -19,6 +19,13 @@ Typical use::
 Everything the bot sends is recorded in ``fake.calls``; anything Slack would
 have refused (or that real Slack would silently mangle) is also described in
 ``fake.problems``, which tests should assert is empty.
+
+The constructor's workspace is the primary one; ``add_workspace`` registers
+more, and the app can be installed through OAuth (``approve`` plays the
+browser, ``oauth.v2.access`` exchanges the code, rotating tokens are refreshed
+with ``grant_type=refresh_token``).  Each call is attributed to the workspace of
+its token (``call.team_id``), and a call naming another workspace's channel,
+user, message, view or file is refused and reported in ``fake.problems``.
 """
 
 from __future__ import annotations
