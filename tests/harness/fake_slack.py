@@ -849,21 +849,28 @@ class FakeSlack:
             return _add_query(redirect_uri, {"error": "access_denied", "state": query["state"]})
 
     def _check_authorize_url(self, authorize_url: str) -> tuple[dict[str, str], str]:
+        """The query of an authorize URL Slack would accept, and where its redirect goes; else AssertionError."""
+
+        def require(condition: object, message: str) -> None:
+            if not condition:  # not `assert`: this must hold under python -O too
+                raise AssertionError(message)
+
         url = html.unescape(authorize_url)
         split = urlsplit(url)
         expected = urlsplit(self.authorize_url)
-        assert (split.scheme, split.netloc, split.path) == (expected.scheme, expected.netloc, expected.path), (
-            f"{authorize_url!r} is not the fake's authorize URL {self.authorize_url!r}: configure the app's "
-            "OAuth authorization_url as fake.authorize_url")
+        require((split.scheme, split.netloc, split.path) == (expected.scheme, expected.netloc, expected.path),
+                f"{authorize_url!r} is not the fake's authorize URL {self.authorize_url!r}: configure the app's "
+                "OAuth authorization_url as fake.authorize_url")
         query = dict(parse_qsl(split.query, keep_blank_values=True))
-        assert query.get("client_id") == self.client_id, (
-            f"authorize URL has client_id={query.get('client_id')!r}, but the app's client ID is {self.client_id!r}")
-        assert query.get("scope"), f"authorize URL has no scope (the bot scopes to grant): {authorize_url!r}"
-        assert query.get("state"), f"authorize URL has no state (Slack hands it back to protect the flow): {authorize_url!r}"
+        require(query.get("client_id") == self.client_id,
+                f"authorize URL has client_id={query.get('client_id')!r}, but the app's client ID is {self.client_id!r}")
+        require(query.get("scope"), f"authorize URL has no scope (the bot scopes to grant): {authorize_url!r}")
+        require(query.get("state"),
+                f"authorize URL has no state (Slack hands it back to protect the flow): {authorize_url!r}")
         redirect_uri = query.get("redirect_uri") or self.redirect_uri
-        assert redirect_uri, ("authorize URL has no redirect_uri and fake.redirect_uri is not set: "
+        require(redirect_uri, "authorize URL has no redirect_uri and fake.redirect_uri is not set: "
                               "Slack would not know where to send the browser")
-        return query, redirect_uri
+        return query, str(redirect_uri)
 
     # ---- directory -----------------------------------------------------------------
 
@@ -1324,8 +1331,9 @@ class FakeSlack:
         if delay:
             time.sleep(delay)
         try:
-            assert query.get("team") and query.get("user"), (
-                "GET /oauth/v2/authorize needs team=T… and user=U… (who clicks Allow in which workspace)")
+            if not (query.get("team") and query.get("user")):
+                raise AssertionError("GET /oauth/v2/authorize needs team=T… and user=U… "
+                                     "(who clicks Allow in which workspace)")
             location = self.approve(self.base_url + raw_path, query["team"], user_id=query["user"],
                                     rotating=_truthy(query.get("rotating")))
         except AssertionError as exc:
