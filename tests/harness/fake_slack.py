@@ -19,6 +19,13 @@ Typical use::
 Everything the bot sends is recorded in ``fake.calls``; anything Slack would
 have refused (or that real Slack would silently mangle) is also described in
 ``fake.problems``, which tests should assert is empty.
+
+The constructor's workspace is the primary one; ``add_workspace`` registers
+more, and the app can be installed through OAuth (``approve`` plays the
+browser, ``oauth.v2.access`` exchanges the code, rotating tokens are refreshed
+with ``grant_type=refresh_token``).  Each call is attributed to the workspace of
+its token (``call.team_id``), and a call naming another workspace's channel,
+user, message, view or file is refused and reported in ``fake.problems``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import base64
 import copy
 import email.parser
 import email.policy
+import html
 import itertools
 import json
 import os
@@ -42,7 +50,7 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .blockkit import message_problems, view_problems
@@ -69,6 +77,10 @@ APP_ID = "A0CONVENE"
 TEAM_NAME = "Convene Test"
 TEAM_DOMAIN = "convene-test"
 PERMALINK_HOST = "https://fake.slack.test"
+DEFAULT_CLIENT_ID = "1111.2222"
+DEFAULT_CLIENT_SECRET = "fake-client-secret"
+DEFAULT_TOKEN_LIFETIME = 43200  # seconds: Slack's rotating tokens last 12 hours
+OAUTH_CODE_LIFETIME = 600  # seconds: an OAuth code is good for 10 minutes
 
 # --------------------------------------------------------------------------------
 # The OpenAPI spec, and where it is wrong for today's Slack
@@ -222,7 +234,10 @@ class Call:
     files_upload_v2 upload.  ``args`` merges query string, form body and JSON
     body; JSON-encoded string values (``blocks``, ``view``...) are kept exactly as
     sent -- use :meth:`json` to decode them.  ``status``/``response`` are ``None``
-    only while a delayed request is still being answered.
+    only while a delayed request is still being answered.  ``team_id`` is the
+    workspace whose bot token the call carried (``None`` for calls without one,
+    such as ``oauth.v2.access``, response-URL posts and uploads, or with a token
+    the fake never issued).
     """
 
     method: str
@@ -232,6 +247,7 @@ class Call:
     at: float
     status: int | None = None
     response: dict[str, Any] | None = None
+    team_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -271,6 +287,40 @@ class _Reply:
 
 
 @dataclass
+class _Workspace:
+    """A workspace the app is (or was) installed in, and its current credentials."""
+
+    team_id: str
+    team_name: str
+    domain: str
+    bot_user_id: str
+    bot_id: str
+    bot_token: str  # the access token issued last
+    rotating: bool = False
+    token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+    refresh_token: str | None = None
+    installed: bool = True
+    scope: str = ""
+
+    def info(self, tokens: Mapping[str, _Token]) -> dict[str, Any]:
+        out: dict[str, Any] = {"team_id": self.team_id, "bot_token": self.bot_token, "bot_user_id": self.bot_user_id,
+                               "bot_id": self.bot_id, "team_name": self.team_name}
+        if self.rotating:
+            token = tokens.get(self.bot_token)
+            out.update(refresh_token=self.refresh_token, expires_at=token.expires_at if token else None)
+        return out
+
+
+@dataclass
+class _Token:
+    """An access token the fake issued: whose it is, until when it works, whether it was revoked."""
+
+    team_id: str
+    expires_at: float | None = None
+    revoked: bool = False
+
+
+@dataclass
 class _Countdown:
     """A fault that applies to the next ``remaining`` calls (None: until cleared)."""
 
@@ -305,6 +355,8 @@ class FakeSlack:
         seed_default_users: bool = True,
         clock: Callable[[], float] = time.time,
         spec_path: str | os.PathLike[str] | None = None,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
         """Create (but do not start) the fake.
 
@@ -318,13 +370,19 @@ class FakeSlack:
         as real ``users.list`` answers include them (bots must filter them out).
 
         ``clock`` gives wall-clock seconds for message timestamps, ``post_at``
-        checks and time-zone offsets.  Raises :class:`SpecNotFoundError` if the
-        OpenAPI spec is missing.
+        checks and time-zone offsets; rotating tokens and OAuth codes expire on it
+        too.  Raises :class:`SpecNotFoundError` if the OpenAPI spec is missing.
+
+        ``team_id``/``bot_user_id``/``bot_token`` describe the primary workspace;
+        more can be added with :meth:`add_workspace` or installed through OAuth
+        (``client_id``/``client_secret`` are the app's credentials, see :meth:`approve`).
         """
-        self.team_id = team_id
-        self.bot_user_id = bot_user_id
-        self.bot_token = bot_token
+        self._primary_args = (team_id, bot_user_id, bot_token)
         self.bot_name = bot_name
+        self.client_id = client_id
+        self.client_secret = client_secret
+        # Where approve() sends the browser when the authorize URL carries no redirect_uri.
+        self.redirect_uri: str | None = None
         self.strict_directory = strict_directory
         self.seed_default_users = seed_default_users
         self._clock = clock
@@ -339,12 +397,12 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._ids = itertools.count(1)
 
+        self._token_serial = itertools.count(1)
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._clear_activity()
         self._clear_faults_locked()
-        if seed_default_users:
-            self._seed_default_users()
+        self._register_primary()
 
         self._handlers: dict[str, Callable[[Call], dict[str, Any]]] = {
             "api.test": self._api_test,
@@ -381,6 +439,7 @@ class FakeSlack:
             "files.completeUploadExternal": self._files_complete_upload_external,
             "files.info": self._files_info,
             "files.delete": self._files_delete,
+            "oauth.v2.access": self._oauth_v2_access,
         }
 
     # ---- lifecycle ---------------------------------------------------------------
@@ -447,9 +506,11 @@ class FakeSlack:
             return self._socket_mode
 
     def reset(self, directory: bool = False) -> None:
-        """Forget calls, problems, faults, messages, files and views.
+        """Forget calls, problems, faults, messages, files, views, OAuth codes and refresh-grant counts.
 
-        Users and channels are kept unless ``directory`` is true.
+        Users, channels and workspaces (with their current tokens) are kept unless
+        ``directory`` is true; then only the primary workspace remains, as the
+        constructor made it.
         """
         with self._lock:
             self._clear_activity()
@@ -457,8 +518,23 @@ class FakeSlack:
             if directory:
                 self._users.clear()
                 self._channels.clear()
-                if self.seed_default_users:
-                    self._seed_default_users()
+                self._register_primary()
+
+    def _register_primary(self) -> None:
+        """(Re)create the directory's workspaces from scratch: only the primary one, as constructed."""
+        team_id, bot_user_id, bot_token = self._primary_args
+        self._workspaces: dict[str, _Workspace] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._refresh_tokens: dict[str, str] = {}  # refresh token -> team_id (only the valid ones)
+        self._channel_teams: dict[str, str] = {}  # channel ID -> team_id, for the directory's channels and DMs
+        self._primary_team_id = team_id
+        self._register_workspace(_Workspace(
+            team_id=team_id, team_name=TEAM_NAME, domain=TEAM_DOMAIN, bot_user_id=bot_user_id, bot_id=BOT_ID,
+            bot_token=bot_token,
+        ))
+        if self.seed_default_users:
+            # Real users.list answers include Slackbot, with is_bot false.
+            self.add_user("USLACKBOT", name="slackbot", real_name="Slackbot", tz="America/Los_Angeles")
 
     def _clear_activity(self) -> None:
         self._calls: list[Call] = []
@@ -472,11 +548,11 @@ class FakeSlack:
         self._home_views: dict[str, dict[str, Any]] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._last_ts_us = 0
-
-    def _seed_default_users(self) -> None:
-        self.add_user(self.bot_user_id, name=self.bot_name, real_name="Convene", is_bot=True)
-        # Real users.list answers include Slackbot, with is_bot false.
-        self.add_user("USLACKBOT", name="slackbot", real_name="Slackbot", tz="America/Los_Angeles")
+        self._file_teams: dict[str, str] = {}  # file ID -> team_id of the workspace that uploaded it
+        self._adopted: dict[str, str] = {}  # unknown channel/user ID -> team_id of the first workspace using it
+        self._oauth_codes: dict[str, dict[str, Any]] = {}
+        self._refresh_grants: dict[str, int] = {}
+        self._caller: str | None = None  # team_id of the call being answered (None: the primary workspace)
 
     # ---- what the bot sent --------------------------------------------------------
 
@@ -553,7 +629,8 @@ class FakeSlack:
         with self._lock:
             for item in [s for s in self._scheduled if s["post_at"] <= now]:
                 self._scheduled.remove(item)
-                delivered.append(self._store_message(item["channel"], item["message_args"], user=self.bot_user_id))
+                bot_user_id = self._workspace_of_channel(item["channel"]).bot_user_id
+                delivered.append(self._store_message(item["channel"], item["message_args"], user=bot_user_id))
         return copy.deepcopy(delivered)
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, message: str | None = None) -> T:
@@ -575,6 +652,226 @@ class FakeSlack:
                 )
             time.sleep(0.01)
 
+    # ---- workspaces ------------------------------------------------------------------
+
+    @property
+    def team_id(self) -> str:
+        """The primary workspace's team ID (the constructor's)."""
+        return self._primary_team_id
+
+    @property
+    def bot_user_id(self) -> str:
+        """The primary workspace's bot user ID."""
+        return self._workspaces[self._primary_team_id].bot_user_id
+
+    @property
+    def bot_token(self) -> str:
+        """The primary workspace's bot token (the one issued last, if it was re-installed through OAuth)."""
+        return self._workspaces[self._primary_team_id].bot_token
+
+    def add_workspace(
+        self,
+        team_id: str,
+        *,
+        bot_token: str | None = None,
+        bot_user_id: str | None = None,
+        team_name: str | None = None,
+        rotating: bool = False,
+        token_lifetime: int = DEFAULT_TOKEN_LIFETIME,
+    ) -> dict[str, Any]:
+        """Register another workspace the app is already installed in, with a live bot token.
+
+        Defaults: token ``xoxb-fake-<team_id lowercased>``, bot user ``UBOT`` + ``team_id[1:5]``
+        (seeded in the directory unless ``seed_default_users=False``), bot ID ``B`` + ``team_id[1:]``,
+        name ``Workspace <team_id>``.  ``rotating``: the token expires ``token_lifetime`` seconds
+        from now (the fake's clock) and a refresh token is issued for ``oauth.v2.access``.
+
+        Returns ``team_id``, ``bot_token``, ``bot_user_id``, ``bot_id``, ``team_name`` (and, when
+        rotating, ``refresh_token`` and ``expires_at``).
+        """
+        with self._lock:
+            if team_id in self._workspaces:
+                raise ValueError(f"workspace {team_id} is already registered")
+            bot_token = bot_token or f"xoxb-fake-{team_id.lower()}"
+            if bot_token in self._tokens:
+                raise ValueError(f"token {bot_token!r} already belongs to workspace {self._tokens[bot_token].team_id}")
+            bot_user_id = bot_user_id or _default_bot_user_id(team_id)
+            taken = {ws.bot_user_id: ws.team_id for ws in self._workspaces.values()}
+            if bot_user_id in taken:
+                raise ValueError(f"bot user {bot_user_id} is already workspace {taken[bot_user_id]}'s; pass bot_user_id")
+            workspace = _Workspace(
+                team_id=team_id, team_name=team_name or f"Workspace {team_id}", domain=team_id.lower(),
+                bot_user_id=bot_user_id, bot_id="B" + team_id[1:], bot_token=bot_token, rotating=rotating,
+                token_lifetime=token_lifetime,
+            )
+            self._register_workspace(workspace)
+            return workspace.info(self._tokens)
+
+    def workspace(self, team_id: str) -> dict[str, Any]:
+        """What :meth:`add_workspace` returns, for any registered workspace, plus ``installed`` and ``scope``."""
+        with self._lock:
+            workspace = self._workspace(team_id)
+            return {**workspace.info(self._tokens), "installed": workspace.installed, "scope": workspace.scope}
+
+    @property
+    def workspaces(self) -> list[str]:
+        """Team IDs of every registered workspace, the primary first."""
+        with self._lock:
+            return list(self._workspaces)
+
+    def calls_for(self, team_id: str) -> list[Call]:
+        """The calls made with one of that workspace's bot tokens (current, expired or revoked)."""
+        with self._lock:
+            return [c for c in self._calls if c.team_id == team_id]
+
+    def installed_token(self, team_id: str) -> str:
+        """The workspace's current access token; ``KeyError`` if the app is not installed there."""
+        with self._lock:
+            workspace = self._workspace(team_id)
+            if not workspace.installed:
+                raise KeyError(f"the app is not installed in {team_id} (uninstalled)")
+            return workspace.bot_token
+
+    def uninstall(self, team_id: str) -> None:
+        """The app is removed from that workspace: every token it had answers ``invalid_auth`` from now on."""
+        with self._lock:
+            workspace = self._workspace(team_id)
+            workspace.installed = False
+            self._revoke_tokens(team_id)
+
+    def refresh_grants(self, team_id: str) -> int:
+        """How many refresh-token grants (``oauth.v2.access`` with ``grant_type=refresh_token``)
+        succeeded for that workspace since the start or the last :meth:`reset`."""
+        with self._lock:
+            return self._refresh_grants.get(team_id, 0)
+
+    def _workspace(self, team_id: str) -> _Workspace:
+        try:
+            return self._workspaces[team_id]
+        except KeyError:
+            raise KeyError(f"no workspace {team_id} (known: {', '.join(self._workspaces)})") from None
+
+    @property
+    def _ws(self) -> _Workspace:
+        """The workspace of the call being answered (the primary one outside calls)."""
+        return self._workspaces[self._caller or self._primary_team_id]
+
+    def _register_workspace(self, workspace: _Workspace) -> None:
+        self._workspaces[workspace.team_id] = workspace
+        self._issue_token(workspace, workspace.bot_token)
+        if self.seed_default_users:
+            self.add_user(workspace.bot_user_id, name=self.bot_name, real_name="Convene", is_bot=True,
+                          team_id=workspace.team_id)
+
+    def _issue_token(self, workspace: _Workspace, token: str | None = None) -> str:
+        """Issue a new access token (and, when rotating, a new refresh token) to a workspace."""
+        serial = next(self._token_serial)
+        if token is None:
+            if workspace.rotating:
+                token = f"xoxe.xoxb-1-{workspace.team_id}-{serial:06d}"
+            else:
+                token = f"xoxb-fake-{workspace.team_id.lower()}-{serial:06d}"
+        expires_at = self._clock() + workspace.token_lifetime if workspace.rotating else None
+        self._tokens[token] = _Token(workspace.team_id, expires_at)
+        workspace.bot_token = token
+        if workspace.refresh_token is not None:
+            self._refresh_tokens.pop(workspace.refresh_token, None)
+            workspace.refresh_token = None
+        if workspace.rotating:
+            workspace.refresh_token = f"xoxe-1-{workspace.team_id}-{serial:06d}"
+            self._refresh_tokens[workspace.refresh_token] = workspace.team_id
+        return token
+
+    def _revoke_tokens(self, team_id: str) -> None:
+        for token in self._tokens.values():
+            if token.team_id == team_id:
+                token.revoked = True
+        for refresh_token in [r for r, team in self._refresh_tokens.items() if team == team_id]:
+            del self._refresh_tokens[refresh_token]
+        self._workspaces[team_id].refresh_token = None
+
+    def _bot_user_for(self, team_id: str) -> str:
+        workspace = self._workspaces.get(team_id)
+        return workspace.bot_user_id if workspace else _default_bot_user_id(team_id)
+
+    def _team_of_channel(self, channel_id: str) -> str | None:
+        return self._channel_teams.get(channel_id) or self._adopted.get(channel_id)
+
+    def _team_of_user(self, user_id: str) -> str | None:
+        user = self._users.get(user_id)
+        return user["team_id"] if user else self._adopted.get(user_id)
+
+    def _workspace_of_channel(self, channel_id: str) -> _Workspace:
+        """The workspace a channel belongs to; the current caller's (or the primary) if nobody's yet."""
+        team_id = self._team_of_channel(channel_id)
+        return self._workspaces.get(team_id, self._ws) if team_id else self._ws
+
+    # ---- OAuth ("Add to Slack") ---------------------------------------------------------
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's ``/oauth/v2/authorize`` on the fake: what the app's install page should link to."""
+        return f"{self.base_url}/oauth/v2/authorize"
+
+    def approve(
+        self,
+        authorize_url: str,
+        team_id: str,
+        *,
+        user_id: str,
+        team_name: str | None = None,
+        rotating: bool = False,
+        token_lifetime: int = DEFAULT_TOKEN_LIFETIME,
+    ) -> str:
+        """What the browser does when ``user_id``, a member of ``team_id``, clicks "Allow".
+
+        ``authorize_url`` is the URL the app's install page linked to (HTML-escaped
+        ``&amp;`` is accepted).  Creates a single-use code, valid 10 minutes on the fake's
+        clock, and returns the redirect the browser follows: ``redirect_uri`` (from the
+        URL, else ``fake.redirect_uri``) with ``code`` and ``state``.  ``oauth.v2.access``
+        with that code installs the app in ``team_id`` (``rotating``: with token rotation).
+        Raises ``AssertionError`` if the URL is not one Slack would accept.
+        """
+        with self._lock:
+            query, redirect_uri = self._check_authorize_url(authorize_url)
+            code = f"fake-oauth-code-{next(self._token_serial):06d}"
+            self._oauth_codes[code] = {
+                "team_id": team_id, "user_id": user_id, "team_name": team_name, "rotating": rotating,
+                "token_lifetime": token_lifetime, "scope": query["scope"], "redirect_uri": redirect_uri,
+                "expires_at": self._clock() + OAUTH_CODE_LIFETIME,
+            }
+            return _add_query(redirect_uri, {"code": code, "state": query["state"]})
+
+    def deny(self, authorize_url: str) -> str:
+        """What the browser does when the member clicks "Cancel": the redirect with ``error=access_denied``."""
+        with self._lock:
+            query, redirect_uri = self._check_authorize_url(authorize_url)
+            return _add_query(redirect_uri, {"error": "access_denied", "state": query["state"]})
+
+    def _check_authorize_url(self, authorize_url: str) -> tuple[dict[str, str], str]:
+        """The query of an authorize URL Slack would accept, and where its redirect goes; else AssertionError."""
+
+        def require(condition: object, message: str) -> None:
+            if not condition:  # not `assert`: this must hold under python -O too
+                raise AssertionError(message)
+
+        url = html.unescape(authorize_url)
+        split = urlsplit(url)
+        expected = urlsplit(self.authorize_url)
+        require((split.scheme, split.netloc, split.path) == (expected.scheme, expected.netloc, expected.path),
+                f"{authorize_url!r} is not the fake's authorize URL {self.authorize_url!r}: configure the app's "
+                "OAuth authorization_url as fake.authorize_url")
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        require(query.get("client_id") == self.client_id,
+                f"authorize URL has client_id={query.get('client_id')!r}, but the app's client ID is {self.client_id!r}")
+        require(query.get("scope"), f"authorize URL has no scope (the bot scopes to grant): {authorize_url!r}")
+        require(query.get("state"),
+                f"authorize URL has no state (Slack hands it back to protect the flow): {authorize_url!r}")
+        redirect_uri = query.get("redirect_uri") or self.redirect_uri
+        require(redirect_uri, "authorize URL has no redirect_uri and fake.redirect_uri is not set: "
+                              "Slack would not know where to send the browser")
+        return query, str(redirect_uri)
+
     # ---- directory -----------------------------------------------------------------
 
     def add_user(
@@ -590,8 +887,13 @@ class FakeSlack:
         is_owner: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
-        """Add (or replace) a user that users.info / users.list answer with; returns the user object."""
+        """Add (or replace) a user that users.info / users.list answer with; returns the user object.
+
+        ``team_id``: the user's workspace (``None``: the primary one).
+        """
+        team_id = team_id or self._primary_team_id
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -599,7 +901,7 @@ class FakeSlack:
         real_name = real_name if real_name is not None else name
         user = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id,
             "name": name,
             "deleted": deleted,
             "real_name": real_name,
@@ -616,12 +918,13 @@ class FakeSlack:
                 "display_name": display_name if display_name is not None else name,
                 "real_name": real_name,
                 "real_name_normalized": real_name,
-                "team": self.team_id,
+                "team": team_id,
                 **({"email": email} if email else {}),
             },
         }
         if is_bot:
-            user["profile"]["bot_id"] = BOT_ID
+            workspace = self._workspaces.get(team_id)
+            user["profile"]["bot_id"] = workspace.bot_id if workspace else "B" + team_id[1:]
         with self._lock:
             self._users[user_id] = user
         return copy.deepcopy(user)
@@ -635,16 +938,22 @@ class FakeSlack:
         is_private: bool = False,
         bot_is_member: bool = True,
         is_archived: bool = False,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
         """Add (or replace) a channel.  The bot user is made a member unless ``bot_is_member`` is false.
+
+        ``team_id``: the channel's workspace (``None``: the primary one); the bot
+        member is that workspace's bot user.
 
         Like Slack, conversations.members then lists the bot too.  Posting to a
         channel the bot is not in answers ``not_in_channel`` (public) or
         ``channel_not_found`` (private).
         """
+        team_id = team_id or self._primary_team_id
+        bot_user_id = self._bot_user_for(team_id)
         member_list = list(dict.fromkeys(members))
-        if bot_is_member and self.bot_user_id not in member_list:
-            member_list.append(self.bot_user_id)
+        if bot_is_member and bot_user_id not in member_list:
+            member_list.append(bot_user_id)
         channel = {
             "id": channel_id,
             "name": name,
@@ -659,6 +968,7 @@ class FakeSlack:
         }
         with self._lock:
             self._channels[channel_id] = channel
+            self._channel_teams[channel_id] = team_id
         return copy.deepcopy(channel)
 
     def add_message(
@@ -788,6 +1098,8 @@ class FakeSlack:
                 reply = self._serve_upload(path[len("/upload/"):], headers, body)
             elif path.startswith("/response/"):
                 reply = self._serve_response_url(path[len("/response/"):], headers, body)
+            elif path == "/oauth/v2/authorize":
+                reply = self._serve_authorize(handler.path, headers)
             else:
                 self._problem(handler.command, f"request to unknown path {path!r}")
                 reply = _Reply(404, b"not found", {"Content-Type": "text/plain"})
@@ -808,6 +1120,8 @@ class FakeSlack:
         """Record a call on arrival and return it with the delay to apply."""
         call = Call(method=method, args=args, token=token, headers=headers, at=time.monotonic())
         with self._lock:
+            issued = self._tokens.get(token) if token and method not in NO_TOKEN_METHODS else None
+            call.team_id = issued.team_id if issued else None
             self._calls.append(call)
             delay = self._take(self._delays, method)
         return call, float(delay["seconds"]) if delay else 0.0
@@ -842,7 +1156,14 @@ class FakeSlack:
         auth_error = self._check_token(call, token_source)
         if auth_error:
             return 200, {"ok": False, "error": auth_error}
+        self._caller = call.team_id
+        try:
+            return self._answer_authorized(call)
+        finally:
+            self._caller = None
 
+    def _answer_authorized(self, call: Call) -> tuple[int, dict[str, Any]]:
+        method = call.method
         if method in RETIRED_METHODS:
             self._problem(method, "this method is retired in today's Slack (use files_upload_v2 for files.upload)")
             return 200, {"ok": False, "error": RETIRED_METHODS[method]}
@@ -858,6 +1179,11 @@ class FakeSlack:
                 "error": "invalid_arguments",
                 "response_metadata": {"messages": [f"[ERROR] missing required field: {m}" for m in missing]},
             }
+
+        try:
+            self._check_isolation(call)
+        except SlackError as exc:
+            return 200, {"ok": False, "error": exc.error}
 
         fault = self._take(self._fail, method)
         if fault is not None:
@@ -890,9 +1216,78 @@ class FakeSlack:
             if token.startswith("xapp-"):
                 return None
             return "not_allowed_token_type" if token.startswith("xox") else "invalid_auth"
-        if token == self.bot_token:
-            return None
-        return "not_allowed_token_type" if token.startswith("xapp-") else "invalid_auth"
+        issued = self._tokens.get(token)
+        if issued is None or issued.revoked:
+            return "not_allowed_token_type" if token.startswith("xapp-") else "invalid_auth"
+        if issued.expires_at is not None and self._clock() >= issued.expires_at:
+            return "token_expired"  # the bot's to handle (refresh the token), not a harness problem
+        return None
+
+    def _check_isolation(self, call: Call) -> None:
+        """Refuse, as Slack would, a call whose arguments name another workspace's channel, user,
+        message, view, file or scheduled message; and record it as a problem."""
+        team = call.team_id
+        if team is None:
+            return
+        method, args = call.method, call.args
+
+        def check(kind: str, thing: str, owner: str | None, error: str) -> None:
+            if owner is not None and owner != team:
+                self._problem(method, f"cross-workspace call: token of {team} used for {kind} {thing} of {owner}")
+                raise SlackError(error)
+
+        def check_user(user_id: str) -> None:
+            if user_id != "USLACKBOT":  # Slackbot is in every workspace
+                check("user", user_id, self._team_of_user(user_id), "user_not_found")
+
+        def check_channel(channel: str) -> None:
+            if _USER_RE.match(channel):  # posting to a user ID means the DM with them
+                check_user(channel)
+            else:
+                check("channel", channel, self._team_of_channel(channel), "channel_not_found")
+
+        for key in ("channel", "channel_id"):
+            for channel in _id_list(args.get(key), split=False):
+                check_channel(channel)
+        for channel in _id_list(args.get("channels")):
+            check_channel(channel)
+        for key in ("user", "user_id"):
+            for user_id in _id_list(args.get(key), split=False):
+                check_user(user_id)
+        for user_id in _id_list(args.get("users")):
+            check_user(user_id)
+        for key in ("ts", "timestamp", "message_ts"):
+            ts = args.get(key)
+            if isinstance(ts, str) and ts and len(self._workspaces) > 1:
+                teams = {self._team_of_channel(cid) for cid, history in self._messages.items()
+                         if any(m["ts"] == ts for m in history)}
+                if teams and team not in teams and None not in teams:
+                    error = "thread_not_found" if method == "conversations.replies" else "message_not_found"
+                    check("message", ts, sorted(t for t in teams if t)[0], error)
+        view_id = args.get("view_id")
+        if isinstance(view_id, str) and view_id in self._views:
+            check("view", view_id, self._views[view_id]["team_id"], "not_found")
+        external_id = args.get("external_id")
+        if method == "views.update" and isinstance(external_id, str) and external_id:
+            owners = {v["team_id"] for v in self._views.values() if v["external_id"] == external_id}
+            if owners and team not in owners:
+                check("view with external_id", external_id, sorted(owners)[0], "not_found")
+        file_ids = _id_list(args.get("file"), split=False)
+        if method == "files.completeUploadExternal":
+            try:
+                entries = call.json("files")
+            except ValueError:
+                entries = None
+            if isinstance(entries, list):
+                file_ids += [str(e["id"]) for e in entries if isinstance(e, dict) and e.get("id")]
+        for file_id in file_ids:
+            pending = self._pending_uploads.get(file_id)
+            check("file", file_id, pending["team_id"] if pending else self._file_teams.get(file_id), "file_not_found")
+        scheduled_id = args.get("scheduled_message_id")
+        for item in self._scheduled:
+            if item["id"] == scheduled_id:
+                check("scheduled message", scheduled_id, self._team_of_channel(item["channel"]),
+                      "invalid_scheduled_message_id")
 
     def _missing_arguments(self, method: str, args: Mapping[str, Any]) -> list[str]:
         def present(name: str) -> bool:
@@ -928,6 +1323,25 @@ class FakeSlack:
             pending["content"] = body
             call.status, call.response = 200, {"ok": True}
         return _Reply(200, f"OK - {len(body)}".encode(), {"Content-Type": "text/plain; charset=utf-8"})
+
+    def _serve_authorize(self, raw_path: str, headers: dict[str, str]) -> _Reply:
+        """``GET /oauth/v2/authorize?...&team=T…&user=U…``: approve() as a 302 to the app's redirect URI."""
+        query = dict(parse_qsl(urlsplit(raw_path).query, keep_blank_values=True))
+        call, delay = self._record("oauth_authorize", query, None, headers)
+        if delay:
+            time.sleep(delay)
+        try:
+            if not (query.get("team") and query.get("user")):
+                raise AssertionError("GET /oauth/v2/authorize needs team=T… and user=U… "
+                                     "(who clicks Allow in which workspace)")
+            location = self.approve(self.base_url + raw_path, query["team"], user_id=query["user"],
+                                    rotating=_truthy(query.get("rotating")))
+        except AssertionError as exc:
+            self._problem("oauth_authorize", str(exc))
+            call.status, call.response = 400, {"ok": False, "error": "invalid_request"}
+            return _Reply(400, str(exc).encode(), {"Content-Type": "text/plain; charset=utf-8"})
+        call.status, call.response = 302, {"ok": True, "location": location}
+        return _Reply(302, b"", {"Location": location})
 
     def _serve_response_url(self, name: str, headers: dict[str, str], body: bytes) -> _Reply:
         ctype = headers.get("Content-Type", "").lower()
@@ -996,6 +1410,7 @@ class FakeSlack:
         if channel is None:
             return  # nothing known about where it was triggered: just record the call
         original = self._find_message(channel, message_ts) if message_ts else None
+        bot_user_id = self._workspace_of_channel(channel).bot_user_id
         if delete:
             if original is not None:
                 self._messages[channel].remove(original)
@@ -1003,9 +1418,9 @@ class FakeSlack:
             for key in ("text", "blocks", "attachments"):
                 if key in data:
                     original[key] = data[key] if data[key] is not None else ([] if key != "text" else "")
-            original["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+            original["edited"] = {"user": bot_user_id, "ts": self._next_ts()}
         elif data.get("response_type") == "in_channel":
-            self._store_message(channel, {k: data.get(k) for k in ("text", "blocks", "attachments", "thread_ts")}, user=self.bot_user_id)
+            self._store_message(channel, {k: data.get(k) for k in ("text", "blocks", "attachments", "thread_ts")}, user=bot_user_id)
         else:
             self._ephemerals.append(
                 {"channel": channel, "user": context["user"], "ts": self._next_ts(),
@@ -1023,8 +1438,11 @@ class FakeSlack:
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):010d}"
 
-    def _lookup_channel_id(self, channel: str) -> str:
-        """Best-effort mapping of '#name', a user ID (DM) or an ID to a channel ID, for inspection."""
+    def _lookup_channel_id(self, channel: str, team_id: str | None = None) -> str:
+        """Best-effort mapping of '#name', a user ID (DM) or an ID to a channel ID, for inspection.
+
+        Names are looked up in ``team_id``'s channels; without it, the primary workspace's first.
+        """
         if channel in self._channels:
             return channel
         if _USER_RE.match(channel):
@@ -1034,19 +1452,24 @@ class FakeSlack:
             return "D" + channel[1:]
         if channel.startswith("#") or not _ID_RE.match(channel):
             name = channel.lstrip("#")
-            for cid, info in self._channels.items():
-                if info.get("name") == name:
-                    return cid
+            teams = [team_id] if team_id else [self._primary_team_id, None]
+            for team in teams:
+                for cid, info in self._channels.items():
+                    if info.get("name") == name and (team is None or self._team_of_channel(cid) == team):
+                        return cid
         return channel
 
     def _resolve_channel(self, channel: str, *, for_post: bool = False) -> str:
-        """Resolve a channel argument like Slack: ID, '#name'/name, or (posting) a user ID meaning the DM."""
+        """Resolve a channel argument like Slack: ID, '#name'/name, or (posting) a user ID meaning the DM.
+
+        Names are the calling workspace's; an unknown well-formed ID becomes the caller's."""
+        ws = self._ws
         if channel in self._channels:
             info = self._channels[channel]
             if for_post and not info["is_im"] and not info["is_mpim"]:
                 if info["is_archived"]:
                     raise SlackError("is_archived")
-                if self.bot_user_id not in info["members"]:
+                if ws.bot_user_id not in info["members"]:
                     raise SlackError("channel_not_found" if info["is_private"] else "not_in_channel")
             return channel
         if for_post and _USER_RE.match(channel):
@@ -1054,10 +1477,11 @@ class FakeSlack:
         if _ID_RE.match(channel):
             if self.strict_directory:
                 raise SlackError("channel_not_found")
+            self._adopted.setdefault(channel, ws.team_id)
             return channel
         name = channel.lstrip("#")
         for cid, info in self._channels.items():
-            if info["name"] == name:
+            if info["name"] == name and self._team_of_channel(cid) == ws.team_id:
                 return self._resolve_channel(cid, for_post=for_post)
         raise SlackError("channel_not_found")
 
@@ -1065,16 +1489,22 @@ class FakeSlack:
         for user in users:
             if user not in self._users and (self.strict_directory or not _USER_RE.match(user)):
                 raise SlackError("user_not_found")
+        for user in users:
+            if user not in self._users:
+                self._adopted.setdefault(user, self._ws.team_id)  # an unknown user becomes the caller's
         if len(users) == 1:
+            # A DM belongs to the user's workspace (the isolation check makes that the caller's).
+            team_id = self._team_of_user(users[0]) or self._ws.team_id
             channel_id = "D" + users[0][1:]  # stable per user
             if channel_id not in self._channels:
                 self._channels[channel_id] = {
                     "id": channel_id, "name": None, "is_private": True, "is_im": True, "is_mpim": False,
-                    "is_archived": False, "user": users[0], "members": [users[0], self.bot_user_id],
+                    "is_archived": False, "user": users[0], "members": [users[0], self._bot_user_for(team_id)],
                     "created": int(self._clock()),
                 }
+                self._channel_teams[channel_id] = team_id
             return self._channels[channel_id]
-        members = sorted(set(users) | {self.bot_user_id})
+        members = sorted(set(users) | {self._ws.bot_user_id})
         channel_id = "G" + base64.b32encode(",".join(members).encode()).decode().rstrip("=")[:10]
         if channel_id not in self._channels:
             self._channels[channel_id] = {
@@ -1082,10 +1512,11 @@ class FakeSlack:
                 "is_im": False, "is_mpim": True, "is_archived": False, "members": members,
                 "created": int(self._clock()),
             }
+            self._channel_teams[channel_id] = self._ws.team_id
         return self._channels[channel_id]
 
     def _require_known_channel(self, channel: str) -> dict[str, Any]:
-        channel_id = channel if channel in self._channels else self._lookup_channel_id(channel)
+        channel_id = channel if channel in self._channels else self._lookup_channel_id(channel, self._ws.team_id)
         info = self._channels.get(channel_id)
         if info is None:
             raise SlackError("channel_not_found")
@@ -1114,8 +1545,9 @@ class FakeSlack:
             "edited": None,
             "channel": channel,
         }
-        if user == self.bot_user_id:
-            msg.update(bot_id=BOT_ID, app_id=APP_ID)
+        bot = next((ws for ws in self._workspaces.values() if ws.bot_user_id == user), None)
+        if bot is not None:
+            msg.update(bot_id=bot.bot_id, app_id=APP_ID)
         if thread_ts and _truthy(args.get("reply_broadcast")):
             msg["subtype"] = "thread_broadcast"
         history = self._messages.setdefault(channel, [])
@@ -1130,11 +1562,15 @@ class FakeSlack:
                 parent["latest_reply"] = msg["ts"]
         return msg
 
+    def _is_callers(self, info: Mapping[str, Any]) -> bool:
+        """Whether a channel of the directory belongs to the calling workspace."""
+        return self._team_of_channel(info["id"]) in (None, self._ws.team_id)
+
     def _public_message(self, msg: Mapping[str, Any]) -> dict[str, Any]:
         """A stored message shaped like Slack's API objects (no empty or internal fields)."""
         out = {k: v for k, v in msg.items() if k != "channel" and v not in (None, [], {})}
         out.setdefault("text", "")
-        out["team"] = self.team_id
+        out["team"] = self._team_of_channel(msg["channel"]) or self._ws.team_id
         return copy.deepcopy(out)
 
     def _user_object(self, user: Mapping[str, Any]) -> dict[str, Any]:
@@ -1165,7 +1601,7 @@ class FakeSlack:
             "is_shared": False,
             "is_ext_shared": False,
             "is_org_shared": False,
-            "is_member": self.bot_user_id in info["members"],
+            "is_member": self._ws.bot_user_id in info["members"],
             "topic": copy.deepcopy(info.get("topic", {})),
             "purpose": copy.deepcopy(info.get("purpose", {})),
         }
@@ -1254,14 +1690,111 @@ class FakeSlack:
             raise SlackError(str(args["error"]), args=args)
         return {"args": args} if args else {}
 
+    def _oauth_v2_access(self, call: Call) -> dict[str, Any]:
+        """The OAuth code grant (installs the app) and the refresh-token grant (rotates its token)."""
+        args = call.args
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        auth = next((v for k, v in call.headers.items() if k.lower() == "authorization"), "")
+        if auth.lower().startswith("basic "):
+            try:
+                client_id, _, client_secret = base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                self._problem(call.method, "Authorization: Basic header does not decode to client_id:client_secret")
+                raise SlackError("invalid_client_id") from None
+        if not client_id:
+            self._problem(call.method, "no client credentials (HTTP Basic auth, or client_id and client_secret)")
+            raise SlackError("invalid_client_id")
+        if client_id != self.client_id:
+            raise SlackError("invalid_client_id")
+        if client_secret != self.client_secret:
+            raise SlackError("bad_client_secret")
+
+        grant_type = args.get("grant_type") or ("refresh_token" if args.get("refresh_token") and not args.get("code")
+                                                 else "authorization_code")
+        if grant_type == "refresh_token":
+            return self._refresh_grant(args.get("refresh_token") or "")
+        if grant_type != "authorization_code":
+            raise SlackError("invalid_grant_type")
+        grant = self._oauth_codes.get(args.get("code") or "")
+        if grant is None or self._clock() >= grant["expires_at"]:
+            raise SlackError("invalid_code")
+        if args.get("redirect_uri") and args["redirect_uri"] != grant["redirect_uri"]:
+            raise SlackError("bad_redirect_uri")
+        del self._oauth_codes[args["code"]]  # single use
+        workspace = self._install(grant)
+        answer: dict[str, Any] = {
+            "app_id": APP_ID,
+            "authed_user": {"id": grant["user_id"]},
+            "scope": workspace.scope,
+            "token_type": "bot",
+            "access_token": workspace.bot_token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if workspace.rotating:
+            answer.update(expires_in=workspace.token_lifetime, refresh_token=workspace.refresh_token)
+        return answer
+
+    def _install(self, grant: Mapping[str, Any]) -> _Workspace:
+        """Install the app in a workspace (registering it if new) with fresh tokens; old ones stop working."""
+        team_id = grant["team_id"]
+        workspace = self._workspaces.get(team_id)
+        if workspace is None:
+            bot_user_id = _default_bot_user_id(team_id)
+            taken = {ws.bot_user_id for ws in self._workspaces.values()}
+            suffix = itertools.count(2)
+            while bot_user_id in taken:
+                bot_user_id = f"{_default_bot_user_id(team_id)}{next(suffix)}"
+            workspace = _Workspace(
+                team_id=team_id, team_name=grant["team_name"] or f"Workspace {team_id}", domain=team_id.lower(),
+                bot_user_id=bot_user_id, bot_id="B" + team_id[1:], bot_token="", rotating=grant["rotating"],
+                token_lifetime=grant["token_lifetime"], scope=grant["scope"],
+            )
+            self._workspaces[team_id] = workspace
+            self._issue_token(workspace)
+            if self.seed_default_users:
+                self.add_user(bot_user_id, name=self.bot_name, real_name="Convene", is_bot=True, team_id=team_id)
+            return workspace
+        self._revoke_tokens(team_id)
+        workspace.installed = True
+        workspace.rotating = grant["rotating"]
+        workspace.token_lifetime = grant["token_lifetime"]
+        workspace.scope = grant["scope"]
+        if grant["team_name"]:
+            workspace.team_name = grant["team_name"]
+        self._issue_token(workspace)
+        return workspace
+
+    def _refresh_grant(self, refresh_token: str) -> dict[str, Any]:
+        team_id = self._refresh_tokens.get(refresh_token)
+        if team_id is None:
+            raise SlackError("invalid_refresh_token")
+        workspace = self._workspaces[team_id]
+        self._issue_token(workspace)  # replaces the refresh token; the previous access token lives on until it expires
+        self._refresh_grants[team_id] = self._refresh_grants.get(team_id, 0) + 1
+        return {
+            "app_id": APP_ID,
+            "scope": workspace.scope,
+            "token_type": "bot",
+            "access_token": workspace.bot_token,
+            "bot_user_id": workspace.bot_user_id,
+            "refresh_token": workspace.refresh_token,
+            "expires_in": workspace.token_lifetime,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
     def _auth_test(self, call: Call) -> dict[str, Any]:
         return {
-            "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": TEAM_NAME,
+            "url": f"https://{self._ws.domain}.slack.com/",
+            "team": self._ws.team_name,
             "user": self.bot_name,
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": BOT_ID,
+            "team_id": self._ws.team_id,
+            "user_id": self._ws.bot_user_id,
+            "bot_id": self._ws.bot_id,
             "is_enterprise_install": False,
         }
 
@@ -1277,27 +1810,27 @@ class FakeSlack:
         return {"user": self._user_object(user)}
 
     def _users_list(self, call: Call) -> dict[str, Any]:
-        members = [self._user_object(u) for u in self._users.values()]
+        members = [self._user_object(u) for u in self._users.values() if u["team_id"] == self._ws.team_id]
         page, next_cursor = self._page(members, call.args, default_limit=1000)
         return {"members": page, "cache_ts": int(self._clock()), "response_metadata": {"next_cursor": next_cursor}}
 
     def _users_lookup_by_email(self, call: Call) -> dict[str, Any]:
         for user in self._users.values():
-            if user["profile"].get("email") == call.args["email"]:
+            if user["profile"].get("email") == call.args["email"] and user["team_id"] == self._ws.team_id:
                 return {"user": self._user_object(user)}
         raise SlackError("users_not_found")
 
     def _users_profile_get(self, call: Call) -> dict[str, Any]:
-        user = self._users.get(call.args.get("user") or self.bot_user_id)
+        user = self._users.get(call.args.get("user") or self._ws.bot_user_id)
         if user is None:
             raise SlackError("user_not_found")
         return {"profile": copy.deepcopy(user["profile"])}
 
     def _users_conversations(self, call: Call) -> dict[str, Any]:
-        user = call.args.get("user") or self.bot_user_id
+        user = call.args.get("user") or self._ws.bot_user_id
         types = _types_arg(call.args)
         channels = [self._channel_object(c) for c in self._channels.values()
-                    if user in c["members"] and _channel_type(c) in types]
+                    if user in c["members"] and _channel_type(c) in types and self._is_callers(c)]
         page, next_cursor = self._page(channels, call.args)
         return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
 
@@ -1327,7 +1860,7 @@ class FakeSlack:
         exclude_archived = _truthy(call.args.get("exclude_archived"))
         channels = [
             self._channel_object(c) for c in self._channels.values()
-            if _channel_type(c) in types and not (exclude_archived and c["is_archived"])
+            if _channel_type(c) in types and not (exclude_archived and c["is_archived"]) and self._is_callers(c)
         ]
         page, next_cursor = self._page(channels, call.args)
         return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
@@ -1342,16 +1875,16 @@ class FakeSlack:
         if info["is_archived"]:
             raise SlackError("is_archived")
         extra: dict[str, Any] = {}
-        if self.bot_user_id in info["members"]:
+        if self._ws.bot_user_id in info["members"]:
             extra = {"warning": "already_in_channel", "response_metadata": {"warnings": ["already_in_channel"]}}
         else:
-            info["members"].append(self.bot_user_id)
+            info["members"].append(self._ws.bot_user_id)
         return {"channel": self._channel_object(info), **extra}
 
     def _readable_channel(self, channel: str) -> str:
         channel_id = self._resolve_channel(channel)
         info = self._channels.get(channel_id)
-        if info is not None and self.bot_user_id not in info["members"]:
+        if info is not None and self._ws.bot_user_id not in info["members"]:
             raise SlackError("not_in_channel" if not info["is_private"] else "channel_not_found")
         return channel_id
 
@@ -1394,7 +1927,7 @@ class FakeSlack:
     def _chat_post_message(self, call: Call) -> dict[str, Any]:
         body = self._message_body(call)
         channel_id = self._resolve_channel(call.args["channel"], for_post=True)
-        msg = self._store_message(channel_id, body, user=self.bot_user_id)
+        msg = self._store_message(channel_id, body, user=self._ws.bot_user_id)
         return {"channel": channel_id, "ts": msg["ts"], "message": self._public_message(msg)}
 
     def _chat_post_ephemeral(self, call: Call) -> dict[str, Any]:
@@ -1416,13 +1949,13 @@ class FakeSlack:
         msg = self._find_message(channel_id, call.args["ts"])
         if msg is None:
             raise SlackError("message_not_found")
-        if msg["user"] != self.bot_user_id:
+        if msg["user"] != self._ws.bot_user_id:
             raise SlackError("cant_update_message")
         # Omitted fields keep their previous value (an empty list clears blocks).
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in body:
                 msg[key] = body[key] if body[key] is not None else ("" if key == "text" else None)
-        msg["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        msg["edited"] = {"user": self._ws.bot_user_id, "ts": self._next_ts()}
         public = self._public_message(msg)
         return {"channel": channel_id, "ts": msg["ts"], "text": msg["text"], "message": public}
 
@@ -1431,7 +1964,7 @@ class FakeSlack:
         msg = self._find_message(channel_id, call.args["ts"])
         if msg is None:
             raise SlackError("message_not_found")
-        if msg["user"] != self.bot_user_id:
+        if msg["user"] != self._ws.bot_user_id:
             raise SlackError("cant_delete_message")
         self._messages[channel_id].remove(msg)
         if msg["thread_ts"] and msg["thread_ts"] != msg["ts"]:
@@ -1464,7 +1997,7 @@ class FakeSlack:
         scheduled_id = self._new_id("Q")
         self._scheduled.append({"id": scheduled_id, "channel": channel_id, "post_at": post_at,
                                 "date_created": int(now), "text": body.get("text", ""), "message_args": body})
-        message = {"type": "message", "text": body.get("text", ""), "user": self.bot_user_id, "bot_id": BOT_ID,
+        message = {"type": "message", "text": body.get("text", ""), "user": self._ws.bot_user_id, "bot_id": self._ws.bot_id,
                    **({"blocks": body["blocks"]} if body.get("blocks") else {})}
         return {"channel": channel_id, "scheduled_message_id": scheduled_id, "post_at": post_at, "message": message}
 
@@ -1480,7 +2013,8 @@ class FakeSlack:
         items = [
             {"id": s["id"], "channel_id": s["channel"], "post_at": s["post_at"],
              "date_created": s["date_created"], "text": s["text"]}
-            for s in self._scheduled if not channel or s["channel"] == channel
+            for s in self._scheduled
+            if (not channel or s["channel"] == channel) and self._team_of_channel(s["channel"]) in (None, self._ws.team_id)
         ]
         page, next_cursor = self._page(items, call.args)
         return {"scheduled_messages": page, "response_metadata": {"next_cursor": next_cursor}}
@@ -1496,12 +2030,12 @@ class FakeSlack:
         msg, name = self._reaction_target(call)
         for reaction in msg["reactions"]:
             if reaction["name"] == name:
-                if self.bot_user_id in reaction["users"]:
+                if self._ws.bot_user_id in reaction["users"]:
                     raise SlackError("already_reacted")
-                reaction["users"].append(self.bot_user_id)
+                reaction["users"].append(self._ws.bot_user_id)
                 reaction["count"] += 1
                 return {}
-        msg["reactions"].append({"name": name, "users": [self.bot_user_id], "count": 1})
+        msg["reactions"].append({"name": name, "users": [self._ws.bot_user_id], "count": 1})
         return {}
 
     def _reactions_remove(self, call: Call) -> dict[str, Any]:
@@ -1509,8 +2043,8 @@ class FakeSlack:
             raise SlackError("no_item_specified")
         msg, name = self._reaction_target(call)
         for reaction in msg["reactions"]:
-            if reaction["name"] == name and self.bot_user_id in reaction["users"]:
-                reaction["users"].remove(self.bot_user_id)
+            if reaction["name"] == name and self._ws.bot_user_id in reaction["users"]:
+                reaction["users"].remove(self._ws.bot_user_id)
                 reaction["count"] -= 1
                 if not reaction["count"]:
                     msg["reactions"].remove(reaction)
@@ -1529,7 +2063,7 @@ class FakeSlack:
         view_id = view_id or self._new_id("V")
         stored = {
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": self._ws.team_id,
             "type": view["type"],
             "blocks": copy.deepcopy(view.get("blocks", [])),
             "private_metadata": view.get("private_metadata", ""),
@@ -1542,8 +2076,8 @@ class FakeSlack:
             "root_view_id": previous.get("root_view_id", view_id) if previous else view_id,
             "app_id": APP_ID,
             "external_id": view.get("external_id", previous.get("external_id", "") if previous else ""),
-            "app_installed_team_id": self.team_id,
-            "bot_id": BOT_ID,
+            "app_installed_team_id": self._ws.team_id,
+            "bot_id": self._ws.bot_id,
         }
         for key in ("title", "submit", "close"):
             if view.get(key) is not None:
@@ -1553,7 +2087,8 @@ class FakeSlack:
 
     def _check_external_id(self, view: Mapping[str, Any], own_id: str | None = None) -> None:
         external_id = view.get("external_id")
-        if external_id and any(v["external_id"] == external_id and v["id"] != own_id for v in self._views.values()):
+        if external_id and any(v["external_id"] == external_id and v["id"] != own_id and v["team_id"] == self._ws.team_id
+                               for v in self._views.values()):
             raise SlackError("duplicate_external_id")
 
     def _views_open(self, call: Call) -> dict[str, Any]:
@@ -1568,7 +2103,8 @@ class FakeSlack:
         view = self._view_arg(call, expect_type=None)
         view_id, external_id = call.args.get("view_id"), call.args.get("external_id")
         current = self._views.get(view_id) if view_id else next(
-            (v for v in self._views.values() if v["external_id"] == external_id), None
+            (v for v in self._views.values() if v["external_id"] == external_id and v["team_id"] == self._ws.team_id),
+            None,
         )
         if current is None:
             raise SlackError("not_found")
@@ -1584,8 +2120,10 @@ class FakeSlack:
     def _views_publish(self, call: Call) -> dict[str, Any]:
         view = self._view_arg(call, expect_type="home")
         user_id = call.args["user_id"]
-        if user_id not in self._users and self.strict_directory:
-            raise SlackError("user_not_found")
+        if user_id not in self._users:
+            if self.strict_directory:
+                raise SlackError("user_not_found")
+            self._adopted.setdefault(user_id, self._ws.team_id)
         current = self._home_views.get(user_id)
         if current is not None and call.args.get("hash") and call.args["hash"] != current["hash"]:
             raise SlackError("hash_conflict")
@@ -1602,6 +2140,7 @@ class FakeSlack:
         self._pending_uploads[file_id] = {
             "filename": call.args["filename"], "length": length, "content": None,
             "alt_txt": call.args.get("alt_txt"), "snippet_type": call.args.get("snippet_type"),
+            "team_id": self._ws.team_id,
         }
         return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
@@ -1641,18 +2180,19 @@ class FakeSlack:
                 "thread_ts": thread_ts,
             }
             self._files.append(record)
+            self._file_teams[entry["id"]] = pending["team_id"]
             completed.append({"id": entry["id"], "title": title})
             public_files.append({
                 "id": entry["id"], "name": pending["filename"], "title": title,
-                "size": len(pending["content"]), "user": self.bot_user_id,
+                "size": len(pending["content"]), "user": self._ws.bot_user_id,
                 "url_private": f"{self.base_url}/files/{entry['id']}/{pending['filename']}",
-                "permalink": f"{PERMALINK_HOST}/files/{self.bot_user_id}/{entry['id']}/{pending['filename']}",
+                "permalink": f"{PERMALINK_HOST}/files/{self._ws.bot_user_id}/{entry['id']}/{pending['filename']}",
             })
         for channel_id in channel_ids:
             self._store_message(
                 channel_id,
                 {"text": call.args.get("initial_comment") or "", "files": public_files, "thread_ts": thread_ts},
-                user=self.bot_user_id,
+                user=self._ws.bot_user_id,
             )
         return {"files": completed}
 
@@ -1739,6 +2279,23 @@ def _parse_args(query: str, headers: Mapping[str, str], body: bytes) -> tuple[di
     if json_token:
         return args, errors, json_token, "json"
     return args, errors, None, None
+
+
+def _id_list(value: Any, *, split: bool = True) -> list[str]:
+    """The IDs in an argument: a string (comma-separated when ``split``) or a JSON list of strings."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()] if split else ([value] if value else [])
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str) and v]
+    return []
+
+
+def _default_bot_user_id(team_id: str) -> str:
+    return "UBOT" + team_id[1:5]
+
+
+def _add_query(url: str, params: Mapping[str, str]) -> str:
+    return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
 
 
 def _truthy(value: Any) -> bool:

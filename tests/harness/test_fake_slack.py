@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -495,3 +497,489 @@ def test_without_shared_the_trimmed_copy_validates_the_same_way(monkeypatch):
     assert fake_slack_module.find_spec_path() == fake_slack_module.TRIMMED_SPEC_PATH
     methods = load_spec_methods(str(fake_slack_module.TRIMMED_SPEC_PATH))
     assert "channel" in methods["chat.postMessage"] and "views.publish" in methods
+
+
+# ---- several workspaces -------------------------------------------------------------------------
+
+OTHER = "T0OTHER"
+
+
+class TickingClock:
+    """A clock for FakeSlack that tests move by hand (seconds since the epoch)."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def client_for(fake: FakeSlack, team_id: str) -> WebClient:
+    return WebClient(token=fake.installed_token(team_id), base_url=fake.url)
+
+
+def test_add_workspace_answers_auth_test_as_that_workspace(fake_slack, slack_client):
+    other = fake_slack.add_workspace(OTHER, team_name="Other Org")
+    assert other == {"team_id": OTHER, "bot_token": "xoxb-fake-t0other", "bot_user_id": "UBOT0OTH",
+                     "bot_id": "B0OTHER", "team_name": "Other Org"}
+    assert fake_slack.workspaces == ["T0CONVENE", OTHER]
+
+    answer = WebClient(token="xoxb-fake-t0other", base_url=fake_slack.url).auth_test()
+    assert (answer["team_id"], answer["team"], answer["user_id"], answer["bot_id"]) == (
+        OTHER, "Other Org", "UBOT0OTH", "B0OTHER")
+    primary = slack_client.auth_test()
+    assert (primary["team_id"], primary["team"], primary["user_id"], primary["bot_id"]) == (
+        "T0CONVENE", "Convene Test", "UBOT", "B0CONVENE")
+    assert (fake_slack.team_id, fake_slack.bot_user_id, fake_slack.bot_token) == (
+        "T0CONVENE", "UBOT", "xoxb-fake-test-token")
+    assert fake_slack.problems == []
+
+
+def test_calls_are_attributed_to_the_workspace_of_their_token(fake_slack, slack_client):
+    fake_slack.add_workspace(OTHER, bot_token="xoxb-other", bot_user_id="UOTHERBOT")
+    WebClient(token="xoxb-other", base_url=fake_slack.url).auth_test()
+    slack_client.auth_test()
+    WebClient(base_url=fake_slack.url).api_test()
+    with pytest.raises(SlackApiError):
+        WebClient(token="xoxb-unknown", base_url=fake_slack.url).auth_test()
+
+    assert [c.team_id for c in fake_slack.calls] == [OTHER, "T0CONVENE", None, None]
+    [other_call] = fake_slack.calls_for(OTHER)
+    assert other_call.token == "xoxb-other" and other_call.ok
+    assert [c.method for c in fake_slack.calls_for("T0CONVENE")] == ["auth.test"]
+
+
+def test_add_workspace_refuses_a_second_registration_or_a_taken_token(fake_slack):
+    fake_slack.add_workspace(OTHER)
+    with pytest.raises(ValueError, match="already registered"):
+        fake_slack.add_workspace(OTHER)
+    with pytest.raises(ValueError, match="already belongs"):
+        fake_slack.add_workspace("T0THIRD", bot_token=fake_slack.bot_token)
+
+
+def test_users_and_channels_belong_to_their_workspace(fake_slack, slack_client):
+    fake_slack.add_workspace(OTHER)
+    other = client_for(fake_slack, OTHER)
+    fake_slack.add_user("U1", name="alice")
+    bob = fake_slack.add_user("U2", name="bob", team_id=OTHER)
+    assert bob["team_id"] == OTHER and bob["profile"]["team"] == OTHER
+    fake_slack.add_channel("C1", name="general", members=["U1"])
+    channel = fake_slack.add_channel("C2", name="general", members=["U2"], team_id=OTHER)
+    assert channel["members"] == ["U2", "UBOT0OTH"]
+
+    assert [m["id"] for m in other.users_list()["members"]] == ["UBOT0OTH", "U2"]
+    assert [m["id"] for m in slack_client.users_list()["members"]] == ["UBOT", "USLACKBOT", "U1"]
+    assert other.users_info(user="U2")["user"]["team_id"] == OTHER
+    assert [c["id"] for c in other.conversations_list()["channels"]] == ["C2"]
+    assert [c["id"] for c in slack_client.conversations_list()["channels"]] == ["C1"]
+    assert [c["id"] for c in other.users_conversations()["channels"]] == ["C2"]
+    assert other.conversations_info(channel="C2")["channel"]["is_member"] is True
+    # Names are per workspace: "#general" is C2 for the other workspace's bot.
+    assert other.chat_postMessage(channel="#general", text="hi")["channel"] == "C2"
+    assert slack_client.chat_postMessage(channel="#general", text="hi")["channel"] == "C1"
+    assert fake_slack.problems == []
+
+
+def test_messages_posted_as_the_bot_carry_that_workspaces_bot(fake_slack):
+    fake_slack.add_workspace(OTHER)
+    fake_slack.add_channel("C2", name="wg", team_id=OTHER)
+    other = client_for(fake_slack, OTHER)
+    posted = other.chat_postMessage(channel="C2", text="Board meeting")
+    assert posted["message"]["user"] == "UBOT0OTH" and posted["message"]["bot_id"] == "B0OTHER"
+    assert posted["message"]["team"] == OTHER
+    [msg] = fake_slack.messages("C2")
+    assert msg["user"] == "UBOT0OTH" and msg["bot_id"] == "B0OTHER"
+    other.chat_update(channel="C2", ts=posted["ts"], text="Board meeting moved")
+    other.reactions_add(channel="C2", timestamp=posted["ts"], name="eyes")
+    msg = fake_slack.message("C2", posted["ts"])
+    assert msg["edited"]["user"] == "UBOT0OTH" and msg["reactions"][0]["users"] == ["UBOT0OTH"]
+    view = other.views_publish(user_id="U2", view={"type": "home", "blocks": [SECTION]})["view"]
+    assert view["team_id"] == OTHER and view["bot_id"] == "B0OTHER"
+    assert fake_slack.problems == []
+
+
+def test_dms_belong_to_the_users_workspace(fake_slack, slack_client):
+    fake_slack.add_workspace(OTHER)
+    fake_slack.add_user("U2", name="bob", team_id=OTHER)
+    other = client_for(fake_slack, OTHER)
+    dm = other.conversations_open(users="U2", return_im=True)["channel"]
+    assert dm["id"] == "D2" and dm["user"] == "U2"
+    assert [c["id"] for c in other.users_conversations(types="im")["channels"]] == ["D2"]
+    assert slack_client.users_conversations(types="im")["channels"] == []
+    posted = other.chat_postMessage(channel="U2", text="hello")
+    assert posted["channel"] == "D2" and fake_slack.messages("U2")[0]["user"] == "UBOT0OTH"
+    assert fake_slack.problems == []
+
+
+def _seed_two_workspaces(fake: FakeSlack, primary: WebClient) -> dict[str, str]:
+    """The other workspace's channel C2 (with a bot message), user U2, modal, scheduled message and file."""
+    fake.add_workspace(OTHER)
+    fake.add_user("U2", name="bob", team_id=OTHER)
+    fake.add_channel("C2", name="wg", members=["U2"], team_id=OTHER)
+    fake.add_channel("C1", name="wg", members=["U1"])
+    other = client_for(fake, OTHER)
+    ts = other.chat_postMessage(channel="C2", text="hi")["ts"]
+    view_id = other.views_open(trigger_id="1.2.abc", view=MODAL)["view"]["id"]
+    scheduled = other.chat_scheduleMessage(channel="C2", text="later", post_at=int(time.time()) + 3600)
+    file_id = other.files_upload_v2(channel="C2", content="x", filename="x.txt")["file"]["id"]
+    assert fake.problems == []
+    return {"ts": ts, "view_id": view_id, "scheduled": scheduled["scheduled_message_id"], "file": file_id}
+
+
+CROSS_CALLS = [
+    ("chat.postMessage", lambda c, ids: c.chat_postMessage(channel="C2", text="x"), "channel_not_found",
+     "channel C2"),
+    ("chat.postMessage", lambda c, ids: c.chat_postMessage(channel="U2", text="x"), "user_not_found", "user U2"),
+    ("conversations.history", lambda c, ids: c.conversations_history(channel="C2"), "channel_not_found",
+     "channel C2"),
+    ("conversations.setTopic", lambda c, ids: c.conversations_setTopic(channel="C2", topic="x"),
+     "channel_not_found", "channel C2"),
+    ("users.info", lambda c, ids: c.users_info(user="U2"), "user_not_found", "user U2"),
+    ("conversations.open", lambda c, ids: c.conversations_open(users="U1,U2"), "user_not_found", "user U2"),
+    ("chat.postEphemeral", lambda c, ids: c.chat_postEphemeral(channel="C1", user="U2", text="x"),
+     "user_not_found", "user U2"),
+    ("views.publish", lambda c, ids: c.views_publish(user_id="U2", view={"type": "home", "blocks": [SECTION]}),
+     "user_not_found", "user U2"),
+    ("chat.update", lambda c, ids: c.chat_update(channel="C1", ts=ids["ts"], text="x"), "message_not_found",
+     "message {ts}"),
+    ("reactions.add", lambda c, ids: c.reactions_add(channel="C1", timestamp=ids["ts"], name="eyes"),
+     "message_not_found", "message {ts}"),
+    ("conversations.replies", lambda c, ids: c.conversations_replies(channel="C1", ts=ids["ts"]),
+     "thread_not_found", "message {ts}"),
+    ("views.update", lambda c, ids: c.views_update(view_id=ids["view_id"], view=MODAL), "not_found",
+     "view {view_id}"),
+    ("files.info", lambda c, ids: c.files_info(file=ids["file"]), "file_not_found", "file {file}"),
+    ("files.delete", lambda c, ids: c.files_delete(file=ids["file"]), "file_not_found", "file {file}"),
+    ("chat.deleteScheduledMessage",
+     lambda c, ids: c.chat_deleteScheduledMessage(channel="C1", scheduled_message_id=ids["scheduled"]),
+     "invalid_scheduled_message_id", "scheduled message {scheduled}"),
+]
+
+
+@pytest.mark.parametrize("method, call, error, thing", CROSS_CALLS,
+                         ids=[f"{m}-{e}-{i}" for i, (m, _, e, _) in enumerate(CROSS_CALLS)])
+def test_cross_workspace_calls_are_refused_and_recorded(fake_slack, slack_client, method, call, error, thing):
+    fake_slack.add_user("U1", name="alice")
+    ids = _seed_two_workspaces(fake_slack, slack_client)
+    before = (fake_slack.messages("C2"), fake_slack.views, fake_slack.files, fake_slack.scheduled)
+
+    assert error_of(call, slack_client, ids) == error
+
+    assert fake_slack.problems == [
+        f"{method}: cross-workspace call: token of T0CONVENE used for {thing.format(**ids)} of {OTHER}"]
+    assert (fake_slack.messages("C2"), fake_slack.views, fake_slack.files, fake_slack.scheduled) == before
+
+
+def test_the_other_workspace_keeps_its_own_things(fake_slack, slack_client):
+    ids = _seed_two_workspaces(fake_slack, slack_client)
+    other = client_for(fake_slack, OTHER)
+    other.chat_update(channel="C2", ts=ids["ts"], text="edited")
+    other.views_update(view_id=ids["view_id"], view=MODAL)
+    assert other.files_info(file=ids["file"])["file"]["id"] == ids["file"]
+    assert [s["id"] for s in other.chat_scheduledMessages_list()["scheduled_messages"]] == [ids["scheduled"]]
+    assert slack_client.chat_scheduledMessages_list()["scheduled_messages"] == []
+    assert fake_slack.problems == []
+
+
+def test_unknown_ids_are_accepted_and_become_the_callers(fake_slack, slack_client):
+    fake_slack.add_workspace(OTHER)
+    other = client_for(fake_slack, OTHER)
+    assert other.chat_postMessage(channel="C9", text="x")["ok"]  # well-formed, unknown: accepted as today
+    assert other.chat_postMessage(channel="U9", text="x")["channel"] == "D9"
+    assert fake_slack.messages("C9")[0]["user"] == "UBOT0OTH"
+    assert fake_slack.problems == []
+    assert error_of(slack_client.chat_postMessage, channel="C9", text="x") == "channel_not_found"
+    assert error_of(slack_client.chat_postMessage, channel="U9", text="x") == "user_not_found"
+    assert fake_slack.problems == [
+        f"chat.postMessage: cross-workspace call: token of T0CONVENE used for channel C9 of {OTHER}",
+        f"chat.postMessage: cross-workspace call: token of T0CONVENE used for user U9 of {OTHER}",
+    ]
+
+
+def test_slackbot_is_in_every_workspace(fake_slack):
+    fake_slack.add_workspace(OTHER)
+    assert client_for(fake_slack, OTHER).users_info(user="USLACKBOT")["user"]["name"] == "slackbot"
+    assert fake_slack.problems == []
+
+
+def test_reset_keeps_added_workspaces_unless_the_directory_goes(fake_slack, slack_client):
+    fake_slack.add_workspace(OTHER)
+    fake_slack.add_user("U2", name="bob", team_id=OTHER)
+    fake_slack.reset()
+    other = WebClient(token="xoxb-fake-t0other", base_url=fake_slack.url)
+    assert other.auth_test()["team_id"] == OTHER and other.users_info(user="U2")["ok"]
+
+    fake_slack.reset(directory=True)
+    assert fake_slack.workspaces == ["T0CONVENE"]
+    assert error_of(other.auth_test) == "invalid_auth"
+    assert slack_client.auth_test()["team_id"] == "T0CONVENE"
+    assert [m["id"] for m in slack_client.users_list()["members"]] == ["UBOT", "USLACKBOT"]
+
+
+# ---- OAuth ("Add to Slack") ---------------------------------------------------------------------
+
+REDIRECT = "https://convene.example/slack/oauth_redirect"
+
+
+@pytest.fixture
+def clock() -> TickingClock:
+    return TickingClock()
+
+
+@pytest.fixture
+def oauth_fake(clock):
+    with FakeSlack(clock=clock) as fake:
+        yield fake
+
+
+def install_url(fake: FakeSlack, **overrides: str) -> str:
+    """The URL an install page links to, as slack_sdk's AuthorizeUrlGenerator builds it."""
+    params = {"state": "st-1", "client_id": fake.client_id, "scope": "chat:write,commands", "user_scope": "",
+              "redirect_uri": REDIRECT, **overrides}
+    return fake.authorize_url + "?" + "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+
+
+def code_of(redirect: str) -> str:
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(redirect).query))
+    return query["code"]
+
+
+def exchange(fake: FakeSlack, code: str, **kwargs):
+    return WebClient(base_url=fake.url).oauth_v2_access(
+        client_id=fake.client_id, client_secret=fake.client_secret, code=code, **kwargs)
+
+
+def refresh(fake: FakeSlack, refresh_token: str):
+    return WebClient(base_url=fake.url).oauth_v2_access(
+        client_id=fake.client_id, client_secret=fake.client_secret, grant_type="refresh_token",
+        refresh_token=refresh_token)
+
+
+def test_approve_redirects_with_a_code_and_the_state(oauth_fake):
+    assert oauth_fake.authorize_url == f"{oauth_fake.base_url}/oauth/v2/authorize"
+    assert (oauth_fake.client_id, oauth_fake.client_secret) == ("1111.2222", "fake-client-secret")
+    redirect = oauth_fake.approve(install_url(oauth_fake, state="a%2Fb+c"), "T0NEW", user_id="UINSTALLER")
+    split = urllib.parse.urlsplit(redirect)
+    assert f"{split.scheme}://{split.netloc}{split.path}" == REDIRECT
+    query = dict(urllib.parse.parse_qsl(split.query))
+    assert query["state"] == "a/b c" and query["code"]
+    # An href's &amp; is what a browser follows as &.
+    assert oauth_fake.approve(install_url(oauth_fake).replace("&", "&amp;"), "T0NEW", user_id="U1")
+
+
+def test_approve_without_redirect_uri_uses_the_fakes(oauth_fake):
+    with pytest.raises(AssertionError, match="redirect_uri"):
+        oauth_fake.approve(install_url(oauth_fake, redirect_uri=None), "T0NEW", user_id="U1")
+    oauth_fake.redirect_uri = "http://127.0.0.1:9/slack/oauth_redirect?from=fake"
+    redirect = oauth_fake.approve(install_url(oauth_fake, redirect_uri=None), "T0NEW", user_id="U1")
+    assert redirect.startswith("http://127.0.0.1:9/slack/oauth_redirect?from=fake&code=")
+
+
+@pytest.mark.parametrize("mangle, message", [
+    (lambda url: url.replace("/oauth/v2/authorize", "/oauth/authorize"), "not the fake's authorize URL"),
+    (lambda url: url.replace("http://127.0.0.1", "https://slack.com"), "not the fake's authorize URL"),
+    (lambda url: url.replace("client_id=1111.2222", "client_id=9999.0000"), "client_id='9999.0000'"),
+    (lambda url: url.replace("scope=chat:write,commands", "scope="), "no scope"),
+    (lambda url: url.replace("state=st-1", "state="), "no state"),
+], ids=["wrong-path", "real-slack", "wrong-client", "no-scope", "no-state"])
+def test_approve_refuses_urls_slack_would_not_accept(oauth_fake, mangle, message):
+    with pytest.raises(AssertionError, match=message):
+        oauth_fake.approve(mangle(install_url(oauth_fake)), "T0NEW", user_id="U1")
+    with pytest.raises(AssertionError, match=message):
+        oauth_fake.deny(mangle(install_url(oauth_fake)))
+
+
+def test_deny_redirects_with_access_denied(oauth_fake):
+    redirect = oauth_fake.deny(install_url(oauth_fake))
+    assert redirect == f"{REDIRECT}?error=access_denied&state=st-1"
+
+
+def test_get_authorize_answers_302_to_the_redirect(oauth_fake):
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirects)
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        opener.open(install_url(oauth_fake) + "&team=T0NEW&user=UINSTALLER")
+    assert excinfo.value.code == 302
+    location = excinfo.value.headers["Location"]
+    assert location.startswith(REDIRECT + "?code=") and location.endswith("&state=st-1")
+    assert exchange(oauth_fake, code_of(location))["team"]["id"] == "T0NEW"
+    assert oauth_fake.problems == []
+
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        opener.open(install_url(oauth_fake))  # nobody to approve as
+    assert excinfo.value.code == 400
+    assert [p.split(":")[0] for p in oauth_fake.problems] == ["oauth_authorize"]
+
+
+def test_code_grant_installs_a_new_workspace(oauth_fake):
+    code = code_of(oauth_fake.approve(install_url(oauth_fake), "T0NEW", user_id="UINSTALLER", team_name="New Org"))
+    answer = exchange(oauth_fake, code, redirect_uri=REDIRECT)
+
+    token = answer["access_token"]
+    assert answer.data == {
+        "ok": True, "app_id": "A0CONVENE", "authed_user": {"id": "UINSTALLER"}, "scope": "chat:write,commands",
+        "token_type": "bot", "access_token": token, "bot_user_id": "UBOT0NEW",
+        "team": {"id": "T0NEW", "name": "New Org"}, "enterprise": None, "is_enterprise_install": False,
+    }
+    assert token.startswith("xoxb-") and oauth_fake.installed_token("T0NEW") == token
+    new = WebClient(token=token, base_url=oauth_fake.url)
+    assert new.auth_test()["team_id"] == "T0NEW" and new.auth_test()["bot_id"] == "B0NEW"
+    assert [m["id"] for m in new.users_list()["members"]] == ["UBOT0NEW"]
+    assert "T0NEW" in oauth_fake.workspaces
+    assert error_of(exchange, oauth_fake, code) == "invalid_code"  # single use
+    [access] = oauth_fake.calls_to("oauth.v2.access", ok_only=True)
+    assert access.team_id is None and access.headers["Authorization"].startswith("Basic ")
+    assert oauth_fake.problems == []
+
+
+def test_code_grant_errors(oauth_fake, clock):
+    code = code_of(oauth_fake.approve(install_url(oauth_fake), "T0NEW", user_id="U1"))
+    anonymous = WebClient(base_url=oauth_fake.url)
+    assert error_of(anonymous.oauth_v2_access, client_id="9.9", client_secret="fake-client-secret",
+                    code=code) == "invalid_client_id"
+    assert error_of(anonymous.oauth_v2_access, client_id="1111.2222", client_secret="wrong",
+                    code=code) == "bad_client_secret"
+    assert error_of(exchange, oauth_fake, code, redirect_uri="https://elsewhere.example/") == "bad_redirect_uri"
+    assert error_of(exchange, oauth_fake, "fake-oauth-code-never-issued") == "invalid_code"
+    # None of the refusals used the code up; client credentials may also come as form arguments.
+    form = anonymous.api_call("oauth.v2.access", data={"client_id": "1111.2222",
+                                                       "client_secret": "fake-client-secret", "code": code})
+    assert form["team"]["id"] == "T0NEW"
+
+    late = code_of(oauth_fake.approve(install_url(oauth_fake), "T0LATE", user_id="U1"))
+    clock.advance(600)
+    assert error_of(exchange, oauth_fake, late) == "invalid_code"
+    assert "T0LATE" not in oauth_fake.workspaces
+    assert oauth_fake.problems == []
+
+
+def test_reinstall_issues_fresh_tokens_and_the_old_ones_stop_working(oauth_fake):
+    oauth_fake.add_workspace(OTHER, team_name="Other Org")
+    old = WebClient(token="xoxb-fake-t0other", base_url=oauth_fake.url)
+    code = code_of(oauth_fake.approve(install_url(oauth_fake), OTHER, user_id="U1"))
+    answer = exchange(oauth_fake, code)
+    assert answer["access_token"] != "xoxb-fake-t0other"
+    assert answer["bot_user_id"] == "UBOT0OTH" and answer["team"] == {"id": OTHER, "name": "Other Org"}
+    assert error_of(old.auth_test) == "invalid_auth"
+    assert client_for(oauth_fake, OTHER).auth_test()["team_id"] == OTHER
+    assert oauth_fake.problems == []
+
+
+def test_rotating_install_refresh_and_expiry(oauth_fake, clock):
+    code = code_of(oauth_fake.approve(install_url(oauth_fake), "T0ROT", user_id="U1", rotating=True,
+                                      token_lifetime=3600))
+    installed = exchange(oauth_fake, code)
+    first = installed["access_token"]
+    assert first.startswith("xoxe.xoxb-1-") and installed["refresh_token"].startswith("xoxe-1-")
+    assert installed["expires_in"] == 3600 and installed["token_type"] == "bot"
+
+    clock.advance(3000)
+    rotated = refresh(oauth_fake, installed["refresh_token"])
+    second = rotated["access_token"]
+    assert second.startswith("xoxe.xoxb-1-") and second != first
+    assert rotated["refresh_token"].startswith("xoxe-1-") and rotated["refresh_token"] != installed["refresh_token"]
+    assert (rotated["expires_in"], rotated["token_type"], rotated["team"]["id"], rotated["app_id"],
+            rotated["bot_user_id"], rotated["scope"]) == (3600, "bot", "T0ROT", "A0CONVENE", "UBOT0ROT",
+                                                          "chat:write,commands")
+    assert oauth_fake.installed_token("T0ROT") == second
+    assert oauth_fake.refresh_grants("T0ROT") == 1
+    assert error_of(refresh, oauth_fake, installed["refresh_token"]) == "invalid_refresh_token"
+    assert oauth_fake.refresh_grants("T0ROT") == 1
+
+    old = WebClient(token=first, base_url=oauth_fake.url)
+    new = WebClient(token=second, base_url=oauth_fake.url)
+    assert old.auth_test()["team_id"] == "T0ROT"  # the previous token lives until its own expiry
+    clock.advance(600)
+    assert error_of(old.auth_test) == "token_expired"
+    assert new.auth_test()["team_id"] == "T0ROT"
+    clock.advance(3000)
+    assert error_of(new.auth_test) == "token_expired"
+    assert [c.team_id for c in oauth_fake.calls_to("auth.test")] == ["T0ROT"] * 4
+    assert oauth_fake.problems == []  # an expired token is the bot's to handle
+
+
+def test_add_workspace_with_rotation_and_slack_sdks_token_rotator(oauth_fake, clock):
+    from slack_sdk.oauth.installation_store import Bot
+    from slack_sdk.oauth.token_rotation import TokenRotator
+
+    other = oauth_fake.add_workspace(OTHER, rotating=True, token_lifetime=60)
+    assert other["refresh_token"].startswith("xoxe-1-") and other["expires_at"] == clock.now + 60
+    client = WebClient(token=other["bot_token"], base_url=oauth_fake.url)
+    assert client.auth_test()["ok"]
+    clock.advance(60)
+    assert error_of(client.auth_test) == "token_expired"
+
+    rotator = TokenRotator(client_id=oauth_fake.client_id, client_secret=oauth_fake.client_secret,
+                           client=WebClient(base_url=oauth_fake.url))
+    bot = Bot(team_id=OTHER, bot_token=other["bot_token"], bot_refresh_token=other["refresh_token"],
+              bot_token_expires_at=int(time.time()), bot_id=other["bot_id"], bot_user_id=other["bot_user_id"],
+              installed_at=time.time())
+    rotated = rotator.perform_bot_token_rotation(bot=bot)
+    assert rotated is not None and rotated.bot_token == oauth_fake.installed_token(OTHER)
+    assert WebClient(token=rotated.bot_token, base_url=oauth_fake.url).auth_test()["team_id"] == OTHER
+    assert oauth_fake.refresh_grants(OTHER) == 1
+    assert oauth_fake.problems == []
+
+
+def test_uninstall_kills_every_token(oauth_fake):
+    code = code_of(oauth_fake.approve(install_url(oauth_fake), "T0GONE", user_id="U1", rotating=True))
+    installed = exchange(oauth_fake, code)
+    oauth_fake.uninstall("T0GONE")
+    assert error_of(WebClient(token=installed["access_token"], base_url=oauth_fake.url).auth_test) == "invalid_auth"
+    assert error_of(refresh, oauth_fake, installed["refresh_token"]) == "invalid_refresh_token"
+    with pytest.raises(KeyError, match="not installed"):
+        oauth_fake.installed_token("T0GONE")
+    # Installing again brings the workspace back.
+    again = exchange(oauth_fake, code_of(oauth_fake.approve(install_url(oauth_fake), "T0GONE", user_id="U1")))
+    assert WebClient(token=again["access_token"], base_url=oauth_fake.url).auth_test()["team_id"] == "T0GONE"
+    assert oauth_fake.problems == []
+
+
+def test_reset_forgets_codes_and_refresh_counts_but_keeps_installs(oauth_fake):
+    code = code_of(oauth_fake.approve(install_url(oauth_fake), "T0ROT", user_id="U1", rotating=True))
+    refresh(oauth_fake, exchange(oauth_fake, code)["refresh_token"])
+    pending = code_of(oauth_fake.approve(install_url(oauth_fake), "T0ROT", user_id="U1"))
+    oauth_fake.reset()
+    assert oauth_fake.refresh_grants("T0ROT") == 0
+    assert error_of(exchange, oauth_fake, pending) == "invalid_code"
+    assert client_for(oauth_fake, "T0ROT").auth_test()["team_id"] == "T0ROT"
+
+
+def test_bolt_oauth_flow_installs_through_the_fake(oauth_fake, tmp_path):
+    from slack_bolt import App, BoltRequest
+    from slack_bolt.oauth.oauth_settings import OAuthSettings
+    from slack_sdk.oauth.installation_store import FileInstallationStore
+    from slack_sdk.oauth.state_store import FileOAuthStateStore
+
+    store = FileInstallationStore(base_dir=str(tmp_path / "installations"))
+    app = App(
+        signing_secret="secret", client=WebClient(base_url=oauth_fake.url),
+        oauth_settings=OAuthSettings(
+            client_id=oauth_fake.client_id, client_secret=oauth_fake.client_secret, scopes=["chat:write"],
+            redirect_uri=REDIRECT, authorization_url=oauth_fake.authorize_url,
+            installation_store=store, state_store=FileOAuthStateStore(expiration_seconds=600,
+                                                                      base_dir=str(tmp_path / "states")),
+        ),
+    )
+    # What /slack/install and /slack/oauth_redirect do in any of Bolt's adapters.
+    install_page = app.oauth_flow.handle_installation(BoltRequest(body="", query=""))
+    [href] = re.findall(r'<a href="([^"]+)"', install_page.body)
+    assert "&amp;" in href  # HTML-escaped, as in the page
+    cookie = install_page.headers["set-cookie"][0].split(";")[0]
+    redirect = oauth_fake.approve(href, "T0BOLT", user_id="UINSTALLER", team_name="Bolt Org")
+    callback = app.oauth_flow.handle_callback(BoltRequest(
+        body="", query=urllib.parse.urlsplit(redirect).query, headers={"cookie": [cookie]}))
+    assert callback.status == 200, callback.body
+
+    installation = store.find_installation(enterprise_id=None, team_id="T0BOLT")
+    assert installation is not None
+    assert installation.bot_token == oauth_fake.installed_token("T0BOLT")
+    assert (installation.bot_user_id, installation.bot_id, installation.user_id) == ("UBOT0BOL", "B0BOLT", "UINSTALLER")
+    assert [c.method for c in oauth_fake.calls if c.method != "oauth_authorize"] == ["oauth.v2.access", "auth.test"]
+    assert oauth_fake.problems == []
