@@ -8,7 +8,6 @@ the scheduler's fan-out executor: a long fan-out waiting out Slack's 429s never 
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -197,9 +196,7 @@ def fan_out(rt: Runtime, round_: PromptRound, recipients: Sequence[service.Recip
         return Counter()
     with ThreadPoolExecutor(max_workers=min(FANOUT_WORKERS, len(recipients)),
                             thread_name_prefix=f"prompt-round-{round_.id}") as pool:
-        # Each thread runs in this context: it sends for the same workspace.
-        results = list(pool.map(lambda recipient: contextvars.copy_context().run(_deliver_one, rt, round_, recipient),
-                                recipients))
+        results = list(pool.map(lambda recipient: _deliver_one(rt, round_, recipient), recipients))
     outcome = Counter(results)
     logger.info("Prompt round %s in %s: %s", round_.id, round_.team_id, dict(outcome))
     return outcome
@@ -216,10 +213,12 @@ def _deliver_one(rt: Runtime, round_: PromptRound, recipient: service.Recipient)
         return "taken"
     text, blocks = view.prompt_message(delivery_id, round_.question, kind=round_.kind)
     try:
-        # Posting to a user ID lands in the app's DM with them: one call instead of two.
-        response = post_findable(rt.client, channel=recipient.user_id, text=text, blocks=blocks,
-                                 event_type="convene_prompt", payload={"delivery_id": delivery_id},
-                                 since=rt.clock(), unfurl_links=False, unfurl_media=False)
+        # Posting to a user ID lands in the app's DM with them: one call instead of two. The pool's
+        # threads act for the round's workspace.
+        with acting_for(round_.team_id):
+            response = post_findable(rt.client, channel=recipient.user_id, text=text, blocks=blocks,
+                                     event_type="convene_prompt", payload={"delivery_id": delivery_id},
+                                     since=rt.clock(), unfurl_links=False, unfurl_media=False)
     except ShuttingDown:
         # Slack answered 429, so nothing was posted: the next run sends it.
         with rt.db.unit_of_work() as session:

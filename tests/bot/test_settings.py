@@ -13,7 +13,8 @@ FAKE_BOT_TOKEN = "xoxb-fake-test-token"
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL",
                  "PORT", "CONVENE_TIMEZONE", "CONVENE_CHANNEL", "CONVENE_COORDINATORS", "HEALTH_PORT",
-                 "CONVENE_SOCKET_GIVE_UP_SECONDS"):
+                 "CONVENE_SOCKET_GIVE_UP_SECONDS", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET",
+                 "SLACK_AUTHORIZE_URL", "CONVENE_UNINSTALLED_RETENTION_DAYS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -124,3 +125,49 @@ def test_socket_mode_gives_up_after_two_minutes_unless_told_otherwise(monkeypatc
     assert load_settings().convene_socket_give_up_seconds == 120
     monkeypatch.setenv("CONVENE_SOCKET_GIVE_UP_SECONDS", "600")
     assert load_settings().convene_socket_give_up_seconds == 600
+
+
+def test_one_workspace_unless_the_add_to_slack_variables_are_set() -> None:
+    settings = load_settings()
+    assert not settings.hosts_many_workspaces
+    assert settings.uninstalled_retention.days == 30
+
+
+def test_hosting_many_workspaces_needs_all_three_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
+    settings = load_settings()
+    assert settings.hosts_many_workspaces
+    with pytest.raises(ConfigurationError, match="^SLACK_CLIENT_SECRET is not set"):
+        settings.oauth_credentials()
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "fake-client-secret")
+    with pytest.raises(ConfigurationError, match="^SLACK_STATE_SECRET is not set"):
+        load_settings().oauth_credentials()
+    monkeypatch.setenv("SLACK_STATE_SECRET", "fake-state-secret")
+    assert load_settings().oauth_credentials() == ("1111.2222", "fake-client-secret", "fake-state-secret")
+    monkeypatch.delenv("SLACK_CLIENT_ID")
+    with pytest.raises(ConfigurationError, match="^SLACK_CLIENT_ID is not set"):
+        load_settings().oauth_credentials()
+
+
+def test_secrets_of_add_to_slack_never_appear_in_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "fake-client-secret")
+    monkeypatch.setenv("SLACK_STATE_SECRET", "fake-state-secret")
+    shown = repr(load_settings())
+    assert "fake-client-secret" not in shown and "fake-state-secret" not in shown
+
+
+def test_slack_is_asked_for_installs_where_the_api_lives(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().authorize_url == "https://slack.com/oauth/v2/authorize"
+    monkeypatch.setenv("SLACK_API_URL", "https://slack-gov.com/api/")
+    assert load_settings().authorize_url == "https://slack-gov.com/oauth/v2/authorize"
+    monkeypatch.setenv("SLACK_AUTHORIZE_URL", "https://proxy.example.org/oauth/v2/authorize")
+    assert load_settings().authorize_url == "https://proxy.example.org/oauth/v2/authorize"
+
+
+def test_one_groups_channel_and_coordinators_are_not_every_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVENE_CHANNEL", "C0123ABCD")
+    monkeypatch.setenv("CONVENE_COORDINATORS", "U0123ABCD")
+    assert load_settings().convene_channel == "C0123ABCD"
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
+    hosting = load_settings()
+    assert hosting.convene_channel is None and hosting.convene_coordinators == frozenset()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +27,7 @@ from storage.repositories.ledger import EventLedger
 from tests.harness.bot import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM_ID, bot_settings
 from tests.harness.clock import ManualClock
 from tests.harness.fake_slack import FakeSlack
+from tests.harness.hosting import STATE_SECRET, get
 from tests.harness.processes import clean_env, convene
 from tests.harness.signed import SlackSender
 
@@ -100,9 +103,20 @@ def test_migrate_creates_the_schema_on_an_empty_sqlite_file(tmp_path: Path) -> N
 
 @pytest.fixture
 def web_process(tmp_path: Path, db: Database, fake: FakeSlack) -> Iterator[str]:
+    yield from _web(tmp_path, db, fake, SLACK_BOT_TOKEN=BOT_TOKEN)
+
+
+@pytest.fixture
+def hosting_web_process(tmp_path: Path, db: Database, fake: FakeSlack) -> Iterator[str]:
+    """`web` hosting many workspaces: no bot token, the three "Add to Slack" variables."""
+    yield from _web(tmp_path, db, fake, SLACK_CLIENT_ID=fake.client_id, SLACK_CLIENT_SECRET=fake.client_secret,
+                    SLACK_STATE_SECRET=STATE_SECRET)
+
+
+def _web(tmp_path: Path, db: Database, fake: FakeSlack, **values: str) -> Iterator[str]:
     port = _free_port()
-    env = _env(tmp_path, DATABASE_URL=db.url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-               SLACK_API_URL=fake.url, PORT=str(port), WEB_CONCURRENCY="2")
+    env = _env(tmp_path, DATABASE_URL=db.url, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.url,
+               PORT=str(port), WEB_CONCURRENCY="2", **values)
     process = subprocess.Popen([sys.executable, "-m", "bot", "web"], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -133,6 +147,47 @@ def test_web_answers_signed_convene_help_under_gunicorn(web_process: str, fake: 
     assert response.status == 200
     assert "/convene coordinators list" in json.dumps(response.json()["blocks"])
     assert sender.raw(b"command=%2Fconvene", "application/x-www-form-urlencoded", signature="v0=bad").status == 401
+
+
+def test_web_hosting_many_workspaces_installs_them_and_serves_each(hosting_web_process: str, fake: FakeSlack,
+                                                                   db: Database, tmp_path: Path) -> None:
+    fake.redirect_uri = f"{hosting_web_process}/slack/oauth_redirect"
+    for team_id in ("T0ALDER", "T0BIRCH"):
+        # Two workers: the install page may come from one and the redirect reach the other.
+        page = get(f"{hosting_web_process}/slack/install")
+        link = html.unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text).group(1))
+        cookie = page.headers["set-cookie"].split(";", 1)[0]
+        done = get(fake.approve(link, team_id, user_id="UINSTALLER"), cookie=cookie)
+        assert done.status == 200 and "Convene is installed" in done.text, done.text
+        sender = SlackSender(hosting_web_process, SIGNING_SECRET, team_id=team_id,
+                             bot_user_id=fake.workspace(team_id)["bot_user_id"])
+        response = sender.command("/convene", "help", user_id="UINSTALLER")
+        assert response.status == 200 and "/convene coordinators list" in response.text
+    stranger = SlackSender(hosting_web_process, SIGNING_SECRET, team_id="T0CEDAR")
+    assert "/convene coordinators list" not in stranger.command("/convene", "help", user_id="UCEDAR").text
+
+    env = _env(tmp_path, DATABASE_URL=db.url, SLACK_API_URL=fake.url, SLACK_CLIENT_ID=fake.client_id,
+               SLACK_CLIENT_SECRET=fake.client_secret, SLACK_STATE_SECRET=STATE_SECRET)
+    checked = _convene(tmp_path, "check", env=env)
+    assert "2 workspace(s) have installed Convene" in checked.stdout, checked.stdout
+    ran = _convene(tmp_path, "clock", "--once", env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert "Traceback" not in ran.stderr, ran.stderr
+
+
+def test_run_will_not_host_many_workspaces(tmp_path: Path) -> None:
+    result = _convene(tmp_path, "run", env=_env(tmp_path, SLACK_CLIENT_ID="1111.2222", SLACK_APP_TOKEN=APP_TOKEN,
+                                                 SLACK_CLIENT_SECRET="fake-client-secret",
+                                                 SLACK_STATE_SECRET=STATE_SECRET))
+    assert result.returncode == 2
+    assert "hosting many workspaces needs HTTP mode" in result.stderr
+
+
+def test_web_names_the_missing_add_to_slack_variable(tmp_path: Path) -> None:
+    result = _convene(tmp_path, "web", env=_env(tmp_path, SLACK_CLIENT_ID="1111.2222",
+                                                 SLACK_SIGNING_SECRET=SIGNING_SECRET))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("convene: SLACK_CLIENT_SECRET is not set")
 
 
 def test_clock_once_runs_a_job_a_web_worker_stored(tmp_path: Path, db: Database, fake: FakeSlack) -> None:

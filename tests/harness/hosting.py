@@ -90,6 +90,11 @@ def install(bot: BotUnderTest, team_id: str, *, user_id: str, team_name: str | N
 
 
 def sender_for(bot: BotUnderTest, team_id: str) -> SlackSender:
-    """Signed requests from one workspace, as Slack sends them there."""
-    workspace = bot.fake.workspace(team_id)
-    return SlackSender(bot.url, SIGNING_SECRET, team_id=team_id, bot_user_id=workspace["bot_user_id"], fake=bot.fake)
+    """Signed requests from one workspace, as Slack sends them there (one sender per workspace, so
+    its event IDs never repeat)."""
+    senders: dict[str, SlackSender] = bot.extra.setdefault("senders", {})
+    if team_id not in senders:
+        workspace = bot.fake.workspace(team_id)
+        senders[team_id] = SlackSender(bot.url, SIGNING_SECRET, team_id=team_id,
+                                       bot_user_id=workspace["bot_user_id"], fake=bot.fake)
+    return senders[team_id]
