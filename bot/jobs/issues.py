@@ -6,7 +6,7 @@ import logging
 
 from bot.jobs import runtime
 from bot.slack.installations import acting_for
-from bot.slack.issue_cards import update_card
+from bot.slack.issue_cards import IssueCards
 from storage.repositories.issues import IssueRepository
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ def refresh_stale_cards() -> None:
     with rt.db.unit_of_work() as session:
         stale = IssueRepository(session).stale_cards(limit=CARDS_PER_RUN)
     serving = set(rt.serving([team_id for team_id, _ in stale]))
+    cards = IssueCards(rt.client, rt.db, rt.sender, rt.clock, rt.settings)
     for team_id, issue_id in stale:
         if team_id in serving:
             with acting_for(team_id):
-                update_card(rt, team_id, issue_id)
+                cards.update_card(team_id, issue_id)

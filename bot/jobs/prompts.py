@@ -1,9 +1,9 @@
-"""Sending prompts: the standing tick that delivers each member's prompt at their own local time,
+"""When prompts are due: the standing tick that delivers each member's prompt at their own local time,
 `/prompt send now`'s fan-out, and nudges.
 
-Every send is claimed first with a delivery row whose uniqueness (one per prompt, member and period)
-the database enforces, so a job run twice, or by two clocks, sends nothing twice. These jobs run on
-the scheduler's fan-out executor: a long fan-out waiting out Slack's 429s never holds up other jobs.
+Sending goes through `bot.slack.prompts.PromptMessages`, which claims every delivery before it is
+sent, so a job run twice, or by two clocks, sends nothing twice. These jobs run on the scheduler's
+fan-out executor: a long fan-out waiting out Slack's 429s never holds up other jobs.
 """
 
 from __future__ import annotations
@@ -16,18 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
-
 from bot.jobs import for_workspace, runtime
 from bot.runtime import Runtime
 from bot.scheduler import FANOUT_EXECUTOR
 from bot.services import prompts as service
 from bot.services.members import member_zone, workspace_zone
 from bot.services.workspaces import group_settings
-from bot.slack.client import ShuttingDown
 from bot.slack.installations import acting_for
-from bot.slack.messages import post_findable
-from bot.views import prompts as view
+from bot.slack.prompts import PromptMessages
 from storage.models import Member, PromptRound
 from storage.repositories.prompts import DeliveryRepository, PromptRepository, PromptSettingsRepository, RoundRepository
 from storage.repositories.workspaces import WorkspaceRepository
@@ -39,12 +35,6 @@ TICK_SECONDS = 120
 # DMs in flight at once during a fan-out. Slack's 429s are waited out by the client; a few
 # parallel sends keep a large group's fan-out short without hammering Slack.
 FANOUT_WORKERS = 4
-# Slack errors that will not go away by trying again.
-PERMANENT_ERRORS = frozenset({
-    "user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive", "channel_not_found",
-    "is_archived", "restricted_action", "user_not_visible", "not_allowed_token_type", "invalid_auth",
-    "missing_scope", "team_access_not_granted",
-})
 
 
 # ---- Jobs (module-level, taking IDs, so the job store can keep them) -------------------------------
@@ -97,16 +87,16 @@ def deliver_round(team_id: str, round_id: int) -> None:
         counts = DeliveryRepository(session).round_counts(round_id)
     if round_ is None or prompt is None or round_.started_by is None:
         return
-    text = view.round_report_text(prompt.number, counts, left_out=result.left_out)
-    try:
-        rt.sender.dm(team_id, f"prompt-round-report:{round_id}", user_id=round_.started_by, text=text)
-    except SlackApiError as error:
-        logger.warning("Could not tell %s how round %s went: %s", round_.started_by, round_id,
-                       error.response.get("error"))
+    _messages(rt).report_round(team_id, round_id, to=round_.started_by, number=prompt.number, counts=counts,
+                               left_out=result.left_out)
 
 
 def round_job_id(round_id: int) -> str:
     return f"prompts:round:{round_id}"
+
+
+def _messages(rt: Runtime) -> PromptMessages:
+    return PromptMessages(rt.client, rt.db, rt.sender, rt.clock)
 
 
 # ---- Scheduled delivery -------------------------------------------------------------------------------
@@ -194,51 +184,22 @@ def fan_out(rt: Runtime, round_: PromptRound, recipients: Sequence[service.Recip
     """DM the round's prompt to each recipient, a few at a time; counts of sent / skipped / failed."""
     if not recipients:
         return Counter()
+    messages = _messages(rt)
     with ThreadPoolExecutor(max_workers=min(FANOUT_WORKERS, len(recipients)),
                             thread_name_prefix=f"prompt-round-{round_.id}") as pool:
-        results = list(pool.map(lambda recipient: _deliver_one(rt, round_, recipient), recipients))
+        results = list(pool.map(lambda recipient: _deliver_one(rt, messages, round_, recipient), recipients))
     outcome = Counter(results)
     logger.info("Prompt round %s in %s: %s", round_.id, round_.team_id, dict(outcome))
     return outcome
 
 
-def _deliver_one(rt: Runtime, round_: PromptRound, recipient: service.Recipient) -> str:
-    """Claim, send, record. 'sent', 'taken' (someone else has it), 'failed' or 'interrupted' (left for later)."""
+def _deliver_one(rt: Runtime, messages: PromptMessages, round_: PromptRound, recipient: service.Recipient) -> str:
+    """'sent', 'taken', 'failed', or 'interrupted' when the process is stopping (left for the next run)."""
     if rt.stopping.is_set():
         return "interrupted"
-    with rt.db.unit_of_work() as session:
-        delivery_id = DeliveryRepository(session).claim(round_, recipient.user_id, due_at=recipient.due_at,
-                                                        now=rt.clock())
-    if delivery_id is None:
-        return "taken"
-    text, blocks = view.prompt_message(delivery_id, round_.question, kind=round_.kind)
-    try:
-        # Posting to a user ID lands in the app's DM with them: one call instead of two. The pool's
-        # threads act for the round's workspace.
-        with acting_for(round_.team_id):
-            response = post_findable(rt.client, channel=recipient.user_id, text=text, blocks=blocks,
-                                     event_type="convene_prompt", payload={"delivery_id": delivery_id},
-                                     since=rt.clock(), unfurl_links=False, unfurl_media=False)
-    except ShuttingDown:
-        # Slack answered 429, so nothing was posted: the next run sends it.
-        with rt.db.unit_of_work() as session:
-            DeliveryRepository(session).release(delivery_id)
-        return "interrupted"
-    except SlackApiError as error:
-        code = str(error.response.get("error"))
-        logger.warning("Could not send prompt round %s to %s: %s", round_.id, recipient.user_id, code)
-        with rt.db.unit_of_work() as session:
-            DeliveryRepository(session).mark_failed(delivery_id, error=code, permanent=code in PERMANENT_ERRORS)
-        return "failed"
-    except Exception as error:
-        logger.exception("Could not send prompt round %s to %s", round_.id, recipient.user_id)
-        with rt.db.unit_of_work() as session:
-            DeliveryRepository(session).mark_failed(delivery_id, error=repr(error), permanent=False)
-        return "failed"
-    with rt.db.unit_of_work() as session:
-        DeliveryRepository(session).mark_sent(delivery_id, channel_id=response["channel"], ts=response["ts"],
-                                              now=rt.clock())
-    return "sent"
+    # The pool's threads act for the round's workspace.
+    with acting_for(round_.team_id):
+        return messages.deliver(round_, recipient)
 
 
 # ---- Nudges ----------------------------------------------------------------------------------------
@@ -259,36 +220,12 @@ def send_nudges(rt: Runtime, *, now: datetime) -> int:
                 chosen.append((delivery.team_id, delivery.id, delivery.channel_id,
                                service.delivery_question(session, delivery)))
     sent = 0
+    messages = _messages(rt)
     serving = set(rt.serving(list(zones)))
     for team_id, delivery_id, channel_id, question in chosen:
         if rt.stopping.is_set():
             break  # the next tick sends the rest
         if team_id in serving:
             with acting_for(team_id):
-                sent += _nudge_one(rt, delivery_id, channel_id, question)
+                sent += messages.nudge(delivery_id, channel_id, question)
     return sent
-
-
-def _nudge_one(rt: Runtime, delivery_id: int, channel_id: str | None, question: str) -> int:
-    with rt.db.unit_of_work() as session:
-        if not DeliveryRepository(session).claim_nudge(delivery_id, now=rt.clock()):
-            return 0
-    if channel_id is None:
-        return 0
-    text, blocks = view.nudge_message(delivery_id, question)
-    try:
-        response = rt.client.chat_postMessage(channel=channel_id, text=text, blocks=blocks, unfurl_links=False,
-                                              unfurl_media=False)
-    except ShuttingDown:
-        with rt.db.unit_of_work() as session:
-            DeliveryRepository(session).release_nudge(delivery_id)  # not sent: the next tick sends it
-        return 0
-    except SlackApiError as error:
-        # Slack refused it outright, so it was not sent: let the next tick try once more.
-        logger.warning("Could not nudge about delivery %s: %s", delivery_id, error.response.get("error"))
-        with rt.db.unit_of_work() as session:
-            DeliveryRepository(session).release_nudge(delivery_id)
-        return 0
-    with rt.db.unit_of_work() as session:
-        DeliveryRepository(session).mark_nudged(delivery_id, ts=response["ts"], now=rt.clock())
-    return 1

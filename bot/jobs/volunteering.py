@@ -7,7 +7,7 @@ import logging
 from bot.jobs import for_workspace, runtime
 from bot.scheduler import Jobs
 from bot.services.volunteering import CallState, close_at_deadline
-from bot.slack.volunteer_calls import announce_closed, refresh_call_message
+from bot.slack.volunteer_calls import VolunteerCalls
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +29,15 @@ def schedule_close(jobs: Jobs, call: CallState) -> None:
 def close_call_at_deadline(team_id: str, call_id: int) -> None:
     """Close the call if its deadline has come and say so. Safe to run twice, or after it filled."""
     rt = runtime()
+    calls = VolunteerCalls(rt.client, rt.db, rt.sender)
     with rt.db.unit_of_work() as session:
         state, closed = close_at_deadline(session, team_id, call_id, now=rt.clock())
     if state is None or state.close_reason != "deadline":
         return
     if closed:
         try:
-            state = refresh_call_message(rt, team_id, call_id)
+            state = calls.refresh(team_id, call_id)
         except Exception:
             # The call is closed either way; the thread reply below still tells the channel.
             logger.exception("Could not update the message of volunteer call %s", call_id)
-    announce_closed(rt, state)
+    calls.announce_closed(state)

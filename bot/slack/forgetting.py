@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.services.personal_data import Forgotten, redact
-from bot.slack.issue_cards import update_card
+from bot.slack.issue_cards import IssueCards
 from bot.slack.polls import PollMessages
 from bot.slack.proposals import ProposalMessages
-from bot.slack.volunteer_calls import refresh_call_message
+from bot.slack.volunteer_calls import VolunteerCalls
 from bot.views.home import forgotten_home_view
 
 if TYPE_CHECKING:
@@ -38,10 +38,12 @@ def redraw_after_forgetting(rt: Runtime, team_id: str, user_id: str, forgotten: 
     proposal_messages = ProposalMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
     for proposal_id in sorted(forgotten.redraw.proposals):
         changed += _attempt(f"proposal {proposal_id}", partial(proposal_messages.refresh, team_id, proposal_id))
+    cards = IssueCards(rt.client, rt.db, rt.sender, rt.clock, rt.settings)
     for issue_id in sorted(forgotten.redraw.issues):
-        changed += _attempt(f"issue {issue_id}", partial(update_card, rt, team_id, issue_id))
+        changed += _attempt(f"issue {issue_id}", partial(cards.update_card, team_id, issue_id))
+    calls = VolunteerCalls(rt.client, rt.db, rt.sender)
     for call_id in sorted(forgotten.redraw.calls):
-        changed += _attempt(f"call {call_id}", partial(refresh_call_message, rt, team_id, call_id))
+        changed += _attempt(f"call {call_id}", partial(calls.refresh, team_id, call_id))
     for channel_id, ts in sorted(forgotten.redraw.messages):
         changed += _attempt(f"message {channel_id}/{ts}", partial(_take_out, rt, channel_id, ts, user_id,
                                                                  forgotten.names))

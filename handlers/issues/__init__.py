@@ -18,7 +18,8 @@ from bot.services import issues, issues_export, proposals_export
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.issues import IssueDraft, IssuePrefill, Source
 from bot.services.members import member_zone, workspace_zone
-from bot.slack import issue_cards
+from bot.slack.issue_cards import IssueCards
+from bot.slack.issues import IssueForms
 from bot.slack.messages import open_dm
 from bot.text import subcommand
 from bot.views import help as help_view
@@ -52,27 +53,14 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(re.compile(f"^{issue_views.CREDIT_ACTION_PREFIX}"))(handler.credit_chosen)
 
 
-def open_issue_form(runtime: Runtime, client: WebClient, *, trigger_id: str, team_id: str, user_id: str,
-                    prefill: IssuePrefill) -> None:
-    """Open the issue form, prefilled; other areas turn their things into issues with this.
-
-    Set `prefill.origin` to find the issue afterwards (`bot.services.issues.created_from`). What
-    the prefill says about who is credited stays on the server; the form only carries a token.
-    """
-    with runtime.db.unit_of_work() as session:
-        form = issues.start_form(session, team_id, user_id, prefill, now=runtime.clock())
-        used = issues.tag_suggestions(session, team_id)
-        similar = []
-        if prefill.title and prefill.issue_id is None:
-            similar = issues.similar(session, team_id, prefill.title, tags=prefill.tags, viewer=user_id)
-        voted = {item.id for item in similar if item.voted}
-    view = issue_views.issue_modal(form, used_tags=used, similar=similar, similar_shown=bool(similar), voted=voted)
-    client.views_open(trigger_id=trigger_id, view=view)
-
-
 class IssueHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.cards = IssueCards(runtime.client, runtime.db, runtime.sender, runtime.clock, runtime.settings)
+
+    def _forms(self, client: WebClient) -> IssueForms:
+        """The issue form, opened with the client Bolt gave this request."""
+        return IssueForms(client, self.rt.db, self.rt.clock)
 
     # /issue …
     def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -113,8 +101,9 @@ class IssueHandlers:
                 route(command, sub.rest, respond, client)
 
     def _open_form(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
-        open_issue_form(self.rt, client, trigger_id=command["trigger_id"], team_id=command["team_id"],
-                        user_id=command["user_id"], prefill=IssuePrefill(response_url=command.get("response_url")))
+        self._forms(client).open(trigger_id=command["trigger_id"], team_id=command["team_id"],
+                                 user_id=command["user_id"],
+                                 prefill=IssuePrefill(response_url=command.get("response_url")))
 
     def _resolve_channel_tags(self, client: WebClient, text: str) -> str:
         """Slack turns `#word` into a channel link when a channel has that name; get the name back."""
@@ -149,7 +138,7 @@ class IssueHandlers:
 
     def _announce_new(self, team_id: str, issue_id: int, tell: Callable[[str], Any]) -> None:
         """Post the card, ask a message's author how to credit them, and tell whoever added it."""
-        posted = issue_cards.publish_new_issue(self.rt, team_id, issue_id)
+        posted = self.cards.publish_new_issue(team_id, issue_id)
         with self.rt.db.unit_of_work() as session:
             summary = issues.summary(session, team_id, issues.get_by_id(session, team_id, issue_id))
         tell(issue_views.added_text(summary, posted_in=posted.channel_id, problem=posted.problem))
@@ -188,7 +177,7 @@ class IssueHandlers:
         with self.rt.db.unit_of_work() as session:
             issue, added = issues.tag(session, team_id, number, raw, actor_id=user_id, now=self.rt.clock())
             issue_id = issue.id
-        issue_cards.update_card(self.rt, team_id, issue_id)
+        self.cards.update_card(team_id, issue_id)
         if added:
             ephemeral(respond, f":label: Tagged issue #{number} " + " ".join(f"#{t}" for t in added) + ".")
         else:
@@ -203,7 +192,7 @@ class IssueHandlers:
             issue, removed = issues.untag(session, team_id, number, raw, actor_id=user_id, now=self.rt.clock(),
                                           configured_coordinators=self.rt.settings.convene_coordinators)
             issue_id = issue.id
-        issue_cards.update_card(self.rt, team_id, issue_id)
+        self.cards.update_card(team_id, issue_id)
         if removed:
             ephemeral(respond, "Removed " + " ".join(f"#{t}" for t in removed) + f" from issue #{number}.")
         else:
@@ -217,7 +206,7 @@ class IssueHandlers:
             issue = issues.close(session, team_id, number, resolution, actor_id=user_id, now=self.rt.clock(),
                                  configured_coordinators=self.rt.settings.convene_coordinators)
             issue_id = issue.id
-        issue_cards.update_card(self.rt, team_id, issue_id)
+        self.cards.update_card(team_id, issue_id)
         ephemeral(respond, f":white_check_mark: Closed issue #{number}. `/issue reopen {number}` opens it again.")
 
     def _reopen(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
@@ -228,7 +217,7 @@ class IssueHandlers:
             issue = issues.reopen(session, team_id, number, actor_id=user_id, now=self.rt.clock(),
                                   configured_coordinators=self.rt.settings.convene_coordinators)
             issue_id = issue.id
-        issue_cards.update_card(self.rt, team_id, issue_id)
+        self.cards.update_card(team_id, issue_id)
         ephemeral(respond, f"Issue #{number} is open again.")
 
     def _edit(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
@@ -240,8 +229,8 @@ class IssueHandlers:
                         response_url: str | None) -> None:
         with self.rt.db.unit_of_work() as session:
             prefill = issues.prefill_for_edit(session, team_id, number, user_id)
-        open_issue_form(self.rt, client, trigger_id=trigger_id, team_id=team_id, user_id=user_id,
-                        prefill=replace(prefill, response_url=response_url))
+        self._forms(client).open(trigger_id=trigger_id, team_id=team_id, user_id=user_id,
+                                 prefill=replace(prefill, response_url=response_url))
 
     def _tags(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
         with self.rt.db.unit_of_work() as session:
@@ -254,7 +243,7 @@ class IssueHandlers:
         with self.rt.db.unit_of_work() as session:
             issue_id = issues.get(session, team_id, number).id
             result = issues.add_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
-        issue_cards.update_card(self.rt, team_id, issue_id)
+        self.cards.update_card(team_id, issue_id)
         ephemeral(respond, issue_views.plus_one_text(result))
 
     def _withdraw_command(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
@@ -263,7 +252,7 @@ class IssueHandlers:
         with self.rt.db.unit_of_work() as session:
             issue_id = issues.get(session, team_id, number).id
             result = issues.withdraw_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
-        issue_cards.update_card(self.rt, team_id, issue_id)
+        self.cards.update_card(team_id, issue_id)
         ephemeral(respond, issue_views.withdraw_text(result))
 
     def _export(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
@@ -301,8 +290,8 @@ class IssueHandlers:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(dm_teller(client, user_id), "opening the issue form from the App Home"):
-            open_issue_form(self.rt, client, trigger_id=body["trigger_id"], team_id=team_id, user_id=user_id,
-                            prefill=IssuePrefill())
+            self._forms(client).open(trigger_id=body["trigger_id"], team_id=team_id, user_id=user_id,
+                                     prefill=IssuePrefill())
 
     def export_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """*Export* (coordinators): what `/issue export` sends a coordinator, in the same DM."""
@@ -368,7 +357,7 @@ class IssueHandlers:
         if saved.new:
             self._announce_new(team_id, saved.issue_id, tell)
         else:
-            issue_cards.update_card(self.rt, team_id, saved.issue_id)
+            self.cards.update_card(team_id, saved.issue_id)
             tell(f":white_check_mark: Saved your changes to issue #{saved.number}.")
 
     def _teller(self, user_id: str, response_url: str | None, client: WebClient) -> Callable[[str], None]:
@@ -406,8 +395,8 @@ class IssueHandlers:
                 message.get("text") or "", origin=origin, author_id=human if human != user_id else None,
                 source=Source(channel_id, ts), response_url=shortcut.get("response_url"),
             )
-            open_issue_form(self.rt, client, trigger_id=shortcut["trigger_id"], team_id=team_id, user_id=user_id,
-                            prefill=prefill)
+            self._forms(client).open(trigger_id=shortcut["trigger_id"], team_id=team_id, user_id=user_id,
+                                     prefill=prefill)
 
     # Buttons
     def plus_one(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
@@ -423,7 +412,7 @@ class IssueHandlers:
             issue_id = int(data.get("i", 0))
             with self.rt.db.unit_of_work() as session:
                 result = issues.add_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
-            issue_cards.update_card(self.rt, team_id, issue_id)
+            self.cards.update_card(team_id, issue_id)
             if result.changed or in_view:
                 # The Home or the form shows the +1 as given, which is the whole answer to a double tap.
                 self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond)
@@ -444,7 +433,7 @@ class IssueHandlers:
             issue_id = int(data.get("i", 0))
             with self.rt.db.unit_of_work() as session:
                 result = issues.withdraw_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
-            issue_cards.update_card(self.rt, team_id, issue_id)
+            self.cards.update_card(team_id, issue_id)
             if result.changed and (in_view or container.get("is_ephemeral")):
                 self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond)
             elif in_view:
@@ -473,17 +462,7 @@ class IssueHandlers:
 
     def _mark_in_form(self, form: dict[str, Any], team_id: str, user_id: str, issue_id: int,
                       client: WebClient) -> None:
-        with self.rt.db.unit_of_work() as session:
-            item = issues.summary(session, team_id, issues.get_by_id(session, team_id, issue_id), viewer=user_id)
-        updated = {key: form[key] for key in ("type", "callback_id", "title", "submit", "close", "private_metadata")
-                   if form.get(key) is not None}
-        updated["blocks"] = issue_views.mark_plus_one_in_modal(form.get("blocks") or [], item)
-        try:
-            client.views_update(view_id=form["id"], hash=form.get("hash"), view=updated)
-        except SlackApiError as error:
-            if error.response.get("error") != "hash_conflict":
-                raise
-            logger.info("The issue form changed while marking a +1; leaving it as it is")
+        self._forms(client).mark_plus_one(form, team_id, user_id, issue_id)
 
     def plus_one_instead(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -492,7 +471,7 @@ class IssueHandlers:
             issue_id = int(issue_views.read_value(action.get("value", "")).get("i", 0))
             with self.rt.db.unit_of_work() as session:
                 result = issues.add_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
-            issue_cards.update_card(self.rt, team_id, issue_id)
+            self.cards.update_card(team_id, issue_id)
             said = issue_views.plus_one_text(result)
             respond(text=said + " Your issue was not added again.", response_type="ephemeral", replace_original=True)
 
@@ -535,7 +514,7 @@ class IssueHandlers:
             with self.rt.db.unit_of_work() as session:
                 issue = issues.choose_credit(session, team_id, issue_id, user_id, credit, now=self.rt.clock())
                 number, organisation = issue.number, issue.organisation
-            issue_cards.update_card(self.rt, team_id, issue_id)
+            self.cards.update_card(team_id, issue_id)
             respond(text=issue_views.credit_answered(number, credit, organisation), replace_original=True)
 
 

@@ -20,13 +20,14 @@ from bot.services import prompts as service
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator, workspace_zone
 from bot.services.workspaces import group_settings
+from bot.slack.issues import IssueForms
+from bot.slack.prompts import PromptMessages
 from bot.text import subcommand, unslack
 from bot.views import help as help_view
 from bot.views import prompts as prompt_views
 from bot.views.home import read_pages
 from handlers import home
 from handlers.common import dm_teller, ephemeral, telling
-from handlers.issues import open_issue_form
 from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)
@@ -367,8 +368,8 @@ class PromptHandlers:
         with self.rt.db.unit_of_work() as session:
             prefill = service.issue_prefill_for_answer(session, team_id, user_id, answer_id,
                                                        configured_coordinators=self._configured)
-        open_issue_form(self.rt, client, trigger_id=body["trigger_id"], team_id=team_id, user_id=user_id,
-                        prefill=prefill)
+        IssueForms(client, self.rt.db, self.rt.clock).open(trigger_id=body["trigger_id"], team_id=team_id,
+                                                           user_id=user_id, prefill=prefill)
 
     # What members write in the DM
     def direct_message(self, event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
@@ -437,15 +438,7 @@ class PromptHandlers:
     # Keeping what the member sees in step
     def _refresh_prompt(self, client: WebClient, delivery_id: int) -> None:
         """Redraw the prompt's DM: answered, skipped, or asking again after an answer was withdrawn."""
-        with self.rt.db.unit_of_work() as session:
-            state = service.delivery_state_of(session, delivery_id)
-        if state is None or not state.channel_id or not state.ts:
-            return
-        text, blocks = prompt_views.delivery_message(state)
-        try:
-            client.chat_update(channel=state.channel_id, ts=state.ts, text=text, blocks=blocks)
-        except SlackApiError as error:
-            logger.warning("Could not redraw prompt delivery %s: %s", delivery_id, error.response.get("error"))
+        PromptMessages(client, self.rt.db, self.rt.sender, self.rt.clock).redraw(delivery_id)
 
     def _republish_home(self, client: WebClient, team_id: str, user_id: str, *,
                         pages: dict[str, int] | None = None) -> None:

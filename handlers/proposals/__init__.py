@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.services import proposals, workspaces
 from bot.services.errors import InvalidInput, NotFound, UserFacingError
 from bot.services.members import member_zone, workspace_zone
-from bot.slack import issue_cards
+from bot.slack.issue_cards import IssueCards
 from bot.slack.polls import UPDATE_SPACING_SECONDS, PollRefresher
 from bot.slack.proposals import ProposalMessages
 from bot.text import escape, subcommand, truncate
@@ -95,6 +95,7 @@ class ProposalHandlers:
         self.rt = runtime
         self.messages = ProposalMessages(runtime.client, runtime.db, runtime.directory, runtime.sender,
                                          runtime.clock)
+        self.cards = IssueCards(runtime.client, runtime.db, runtime.sender, runtime.clock, runtime.settings)
         # One refresh at a time per proposal in this process, spaced out: bot.slack.polls explains.
         self.refresher = PollRefresher(self.messages, runtime.executor, spacing=UPDATE_SPACING_SECONDS,
                                        sleep=runtime.sleep)
@@ -395,7 +396,7 @@ class ProposalHandlers:
             self.messages.announce_outcome(team_id, proposal_id)
             if decided.changed:
                 for issue_id in decided.issue_ids[:CARDS_UPDATED_AT_ONCE]:
-                    issue_cards.update_card(self.rt, team_id, issue_id)
+                    self.cards.update_card(team_id, issue_id)
 
     def reschedule_form(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()

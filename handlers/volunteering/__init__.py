@@ -17,7 +17,7 @@ from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone
 from bot.services.workspaces import group_settings
 from bot.slack.messages import post_findable
-from bot.slack.volunteer_calls import announce_closed, refresh_call_message
+from bot.slack.volunteer_calls import VolunteerCalls
 from bot.text import escape, subcommand, unslack
 from bot.views import help as help_view
 from bot.views import volunteering as views
@@ -51,6 +51,7 @@ def register(app: App, runtime: Runtime) -> None:
 class VolunteerHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.calls = VolunteerCalls(runtime.client, runtime.db, runtime.sender)
 
     def _zone(self, team_id: str, user_id: str) -> Any:
         member = self.rt.directory.ensure(team_id, user_id)
@@ -198,9 +199,9 @@ class VolunteerHandlers:
         # The answer is stored and the person told; the message catches up here (or at the next change).
         with telling(None, "updating a call for volunteers after an answer"):
             if answered.outcome in ("signed_up", "withdrew", "declined", "full"):
-                refresh_call_message(self.rt, team_id, answered.state.id)
+                self.calls.refresh(team_id, answered.state.id)
             if answered.filled_now:
-                announce_closed(self.rt, answered.state)
+                self.calls.announce_closed(answered.state)
                 schedule_close(self.rt.jobs, answered.state)
             if (body.get("view") or {}).get("type") == "home":
                 publish_home(self.rt, client, team_id, user_id, pages=read_pages(body["view"]))
@@ -231,8 +232,8 @@ class VolunteerHandlers:
             state, closed = volunteering.close_call(session, team_id, call_id, user_id,
                                                     is_coordinator=is_coordinator, now=self.rt.clock())
         if closed:
-            state = refresh_call_message(self.rt, team_id, call_id)
-            announce_closed(self.rt, state)
+            state = self.calls.refresh(team_id, call_id)
+            self.calls.announce_closed(state)
         schedule_close(self.rt.jobs, state)
 
     def save_extension(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -271,9 +272,9 @@ class VolunteerHandlers:
             return
         ack()
         with telling(None, "updating a call for volunteers after a change"):
-            state = refresh_call_message(self.rt, team_id, call_id)
+            state = self.calls.refresh(team_id, call_id)
             if closed:
-                announce_closed(self.rt, state)
+                self.calls.announce_closed(state)
             schedule_close(self.rt.jobs, state)
 
 

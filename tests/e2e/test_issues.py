@@ -850,14 +850,14 @@ def test_another_area_opens_the_form_prefilled_and_finds_the_issue_it_made(bot: 
     """How the prompts area turns an answer into an issue: its own origin, the answerer's credit."""
     from bot.services import issues
     from bot.services.issues import Credit, IssuePrefill
-    from handlers.issues import open_issue_form
+    from bot.slack.issues import IssueForms
 
     use_channel(bot)
     prefill = IssuePrefill(title="Commissioners never visit our services",
                            detail="Answer to: what could a commissioner do differently?",
                            credit=Credit.ANONYMOUS, origin="prompt-answer:7", author_id="UBEN")
-    open_issue_form(bot.runtime, bot.runtime.client, trigger_id=bot.slack.new_trigger_id(), team_id=TEAM_ID,
-                    user_id="UADMIN", prefill=prefill)
+    forms = IssueForms(bot.runtime.client, bot.runtime.db, bot.runtime.clock)
+    forms.open(trigger_id=bot.slack.new_trigger_id(), team_id=TEAM_ID, user_id="UADMIN", prefill=prefill)
     form = bot.fake.calls_to("views.open")[-1].json("view")
     assert not any(b.get("block_id") == "issue_credit" for b in form["blocks"])
     assert "Credited as its author chose: Anonymous." in json.dumps(form["blocks"])
