@@ -356,3 +356,22 @@ def test_data_goes_after_the_retention_period_following_an_uninstall(groups: Bot
     workspace_jobs.delete_expired()
     assert _rows_of(db, BIRCH.team_id) == {}
     assert _rows_of(db, ALDER.team_id)
+
+
+# ---- One workspace (SLACK_BOT_TOKEN) ----------------------------------------------------------------
+
+
+def test_one_workspace_that_uninstalls_gets_nothing_until_someone_uses_convene_again(bot: BotUnderTest) -> None:
+    from tests.e2e.prompting import prompt_dms, say, tick, use_group_channel
+
+    use_group_channel(bot)
+    say(bot, "schedule weekly Tue 10:00")
+    assert bot.slack.event({"type": "app_uninstalled"}).status == 200
+    bot.drain()
+    tick(bot, TUESDAY_10_LONDON)
+    assert prompt_dms(bot, "UALICE") == []
+
+    bot.slack.command("/convene", "help", user_id="UALICE")  # installed again, and used
+    bot.drain()
+    tick(bot, "2026-12-01T10:00:00+00:00")
+    assert len(prompt_dms(bot, "UALICE")) == 1
