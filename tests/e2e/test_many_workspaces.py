@@ -292,6 +292,20 @@ def test_uninstalling_stops_that_workspaces_jobs(groups: BotUnderTest, db: Datab
         assert session.get(Workspace, ALDER.team_id).uninstalled_at is None
 
 
+def test_revoking_the_bot_token_stops_the_workspace_but_a_user_token_does_not(groups: BotUnderTest,
+                                                                             db: Database) -> None:
+    birch = sender_for(groups, BIRCH.team_id)
+    birch.event({"type": "tokens_revoked", "tokens": {"oauth": [BIRCH.member], "bot": []}})
+    groups.drain()
+    assert installed_team_ids(db, groups.fake.client_id) == sorted([ALDER.team_id, BIRCH.team_id])
+    bot_user = groups.fake.workspace(BIRCH.team_id)["bot_user_id"]
+    birch.event({"type": "tokens_revoked", "tokens": {"bot": [bot_user]}})
+    groups.drain()
+    assert installed_team_ids(db, groups.fake.client_id) == [ALDER.team_id]
+    with db.unit_of_work() as session:
+        assert session.get(Workspace, BIRCH.team_id).uninstalled_at is not None
+
+
 def test_installing_again_brings_the_workspace_back(groups: BotUnderTest, db: Database) -> None:
     _uninstall(groups, BIRCH)
     page = install(groups, BIRCH.team_id, user_id=BIRCH.coordinator, team_name=BIRCH.name)
