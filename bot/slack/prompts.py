@@ -1,5 +1,6 @@
 """Prompts in members' direct messages: sending a round's prompt, nudging, redrawing after an answer,
-and telling a coordinator how their round went.
+replying to what members write in the DM, the answer and send-a-prompt forms, and telling a
+coordinator how their round went.
 
 Every send is claimed first with a delivery row whose uniqueness (one per prompt, member and period)
 the database enforces, so a job run twice, or by two clocks, sends nothing twice. A prompt is posted
@@ -10,6 +11,7 @@ counted as failed (`bot.slack.messages.post_findable`).
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -126,3 +128,40 @@ class PromptMessages:
             self.client.chat_update(channel=state.channel_id, ts=state.ts, text=text, blocks=blocks)
         except SlackApiError as error:
             logger.warning("Could not redraw prompt delivery %s: %s", delivery_id, error.response.get("error"))
+
+    # Replies to what a member writes in their DM with Convene
+
+    def mark_logged(self, channel_id: str, ts: str) -> None:
+        """React to a reply that was logged as an answer (already reacted is fine)."""
+        try:
+            self.client.reactions_add(channel=channel_id, timestamp=ts, name=view.LOGGED_REACTION)
+        except SlackApiError as error:
+            if error.response.get("error") != "already_reacted":
+                logger.warning("Could not react to an answer in %s: %s", channel_id, error.response.get("error"))
+
+    def acknowledge_answer(self, team_id: str, user_id: str, delivery_id: int, *, channel_id: str, thread_ts: str,
+                           credit: str, shareable: bool) -> None:
+        """Say, once per delivery, that the first reply was logged and how it will be credited."""
+        self.sender.post(team_id, f"prompt-answer-ack:{delivery_id}", channel=channel_id,
+                         text=view.answer_ack_text(credit, shareable), thread_ts=thread_ts, recipient=user_id)
+
+    def nothing_to_answer(self, team_id: str, user_id: str, *, channel_id: str, ts: str, day: date) -> None:
+        """Explain, at most once a day, that a message in the DM answered no prompt."""
+        self.sender.post(team_id, f"prompt-dm-help:{user_id}:{day.isoformat()}", channel=channel_id,
+                         text=view.nothing_to_answer_text(), thread_ts=ts, recipient=user_id)
+
+    def tell(self, user_id: str, text: str) -> None:
+        """One line in the member's DM with Convene (posting to a user ID lands there)."""
+        self.client.chat_postMessage(channel=user_id, text=text)
+
+    # Forms
+
+    def open_answer_form(self, trigger_id: str, form: service.AnswerForm, *, from_home: bool) -> None:
+        """The Answer modal; one opened from the App Home says so, so that saving redraws the Home."""
+        modal = view.answer_modal(form)
+        modal["private_metadata"] += ":home" if from_home else ""
+        self.client.views_open(trigger_id=trigger_id, view=modal)
+
+    def open_send_form(self, trigger_id: str, found: service.PromptListing, *, channel_id: str | None) -> None:
+        """The App Home's *Send a prompt* form (coordinators)."""
+        self.client.views_open(trigger_id=trigger_id, view=view.send_modal(found, channel_id=channel_id))

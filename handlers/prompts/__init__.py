@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.jobs import prompts as prompt_jobs
@@ -194,7 +193,7 @@ class PromptHandlers:
                 service.require_coordinator(session, team_id, user_id, self._configured, "send prompts")
                 found = service.listing(session, team_id, now=self.rt.clock())
                 channel_id = self._channel(session, team_id)
-            client.views_open(trigger_id=body["trigger_id"], view=prompt_views.send_modal(found, channel_id=channel_id))
+            self._messages(client).open_send_form(body["trigger_id"], found, channel_id=channel_id)
 
     def send_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
@@ -248,10 +247,8 @@ class PromptHandlers:
         if body.get("response_url"):
             return lambda text: ephemeral(respond, text)
         user_id = body["user"]["id"]
-
-        def dm(text: str) -> None:
-            client.chat_postMessage(channel=user_id, text=text)
-        return dm
+        messages = self._messages(client)
+        return lambda text: messages.tell(user_id, text)
 
     @staticmethod
     def _from_home(body: dict[str, Any]) -> bool:
@@ -264,9 +261,7 @@ class PromptHandlers:
             delivery_id = service.parse_number(body["actions"][0].get("value", ""), example="")
             with self.rt.db.unit_of_work() as session:
                 form = service.answer_form(session, team_id, user_id, delivery_id)
-            modal = prompt_views.answer_modal(form)
-            modal["private_metadata"] += ":home" if self._from_home(body) else ""
-            client.views_open(trigger_id=body["trigger_id"], view=modal)
+            self._messages(client).open_answer_form(body["trigger_id"], form, from_home=self._from_home(body))
 
     def save_answer(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         submitted = view
@@ -392,24 +387,19 @@ class PromptHandlers:
         with self.rt.db.unit_of_work() as session:
             logged = service.log_message_answer(session, team_id, user_id, channel_id=channel_id, ts=ts,
                                                 thread_ts=event.get("thread_ts"), text=text, now=now)
+        messages = self._messages(client)
         if logged is None:
             if not event.get("thread_ts") and text.strip():
-                self.rt.sender.post(team_id, f"prompt-dm-help:{user_id}:{now.date().isoformat()}",
-                                    channel=channel_id, text=prompt_views.nothing_to_answer_text(), thread_ts=ts,
-                                    recipient=user_id)
+                messages.nothing_to_answer(team_id, user_id, channel_id=channel_id, ts=ts, day=now.date())
             return
         if not logged.logged:
             return
-        try:
-            client.reactions_add(channel=channel_id, timestamp=ts, name=prompt_views.LOGGED_REACTION)
-        except SlackApiError as error:
-            if error.response.get("error") != "already_reacted":
-                logger.warning("Could not react to an answer in %s: %s", channel_id, error.response.get("error"))
+        messages.mark_logged(channel_id, ts)
         if logged.first:
-            self.rt.sender.post(team_id, f"prompt-answer-ack:{logged.delivery.id}", channel=channel_id,
-                                text=prompt_views.answer_ack_text(logged.credit, logged.shareable),
-                                thread_ts=event.get("thread_ts") or ts, recipient=user_id)
-        self._refresh_prompt(client, logged.delivery.id)
+            messages.acknowledge_answer(team_id, user_id, logged.delivery.id, channel_id=channel_id,
+                                        thread_ts=event.get("thread_ts") or ts, credit=logged.credit,
+                                        shareable=logged.shareable)
+        messages.redraw(logged.delivery.id)
 
     def _edited(self, client: WebClient, team_id: str, event: dict[str, Any]) -> None:
         message = event.get("message") or {}
@@ -436,9 +426,13 @@ class PromptHandlers:
             self._refresh_prompt(client, delivery.id)
 
     # Keeping what the member sees in step
+    def _messages(self, client: WebClient) -> PromptMessages:
+        """Prompt DMs and forms, sent with the client Bolt gave this request."""
+        return PromptMessages(client, self.rt.db, self.rt.sender, self.rt.clock)
+
     def _refresh_prompt(self, client: WebClient, delivery_id: int) -> None:
         """Redraw the prompt's DM: answered, skipped, or asking again after an answer was withdrawn."""
-        PromptMessages(client, self.rt.db, self.rt.sender, self.rt.clock).redraw(delivery_id)
+        self._messages(client).redraw(delivery_id)
 
     def _republish_home(self, client: WebClient, team_id: str, user_id: str, *,
                         pages: dict[str, int] | None = None) -> None:
