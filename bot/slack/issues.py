@@ -1,5 +1,6 @@
 """The issue form: opening it, prefilled, for `/issue`, the message shortcut, the App Home and other
-areas (an answer to a prompt becomes an issue), and marking a +1 in it while it is open.
+areas (an answer to a prompt becomes an issue), and marking a +1 in it while it is open; and the
+register's export, sent to whoever asked.
 
 Issue cards in the channel are `bot.slack.issue_cards`.
 """
@@ -15,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import Clock
 from bot.services import issues
 from bot.services.issues import IssuePrefill
+from bot.slack.messages import open_dm
 from bot.views import issues as issue_views
 from storage.db import Database
 
@@ -61,3 +63,8 @@ class IssueForms:
             if error.response.get("error") != "hash_conflict":
                 raise
             logger.info("The issue form changed while marking a +1; leaving it as it is")
+
+
+def send_export(client: WebClient, user_id: str, *, file_uploads: list[dict[str, Any]], comment: str) -> None:
+    """The register's files (CSV, evidence pack, decisions) in the member's DM with Convene."""
+    client.files_upload_v2(channel=open_dm(client, user_id), file_uploads=file_uploads, initial_comment=comment)

@@ -19,8 +19,8 @@ from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.issues import IssueDraft, IssuePrefill, Source
 from bot.services.members import member_zone, workspace_zone
 from bot.slack.issue_cards import IssueCards
-from bot.slack.issues import IssueForms
-from bot.slack.messages import open_dm
+from bot.slack.issues import IssueForms, send_export
+from bot.slack.messages import tell_in_dm
 from bot.text import subcommand
 from bot.views import help as help_view
 from bot.views import issues as issue_views
@@ -271,8 +271,8 @@ class IssueHandlers:
             decisions = proposals_export.decisions(session, team_id)
         stamp = now.astimezone(zone).strftime("%Y-%m-%d")
         asks = proposals_export.markdown_section(decisions, zone=zone)
-        client.files_upload_v2(
-            channel=open_dm(client, user_id),
+        send_export(
+            client, user_id,
             file_uploads=[
                 {"content": issues_export.as_csv(rows, full=full), "filename": f"convene-issues-{stamp}.csv",
                  "title": "Commissioning issues (CSV)"},
@@ -281,7 +281,7 @@ class IssueHandlers:
                 {"content": proposals_export.as_csv(decisions, zone=zone), "filename": "decisions.csv",
                  "title": "Decisions on proposals (CSV)"},
             ],
-            initial_comment=issue_views.export_comment(len(rows), full=full, decisions=len(decisions)),
+            comment=issue_views.export_comment(len(rows), full=full, decisions=len(decisions)),
         )
 
     # The App Home's buttons
@@ -373,7 +373,7 @@ class IssueHandlers:
                     logger.warning("The response URL answered %s; sending a DM instead", sent.status_code)
                 except OSError:
                     logger.exception("Could not answer on the response URL; sending a DM instead")
-            client.chat_postMessage(channel=open_dm(client, user_id), text=text)
+            tell_in_dm(client, user_id, text)
 
         return tell
 
