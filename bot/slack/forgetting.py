@@ -12,45 +12,88 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock import Clock
 from bot.services.personal_data import Forgotten, redact
+from bot.settings import Settings
+from bot.slack.directory import MemberDirectory
 from bot.slack.issue_cards import IssueCards
+from bot.slack.messages import OnceSender
 from bot.slack.polls import PollMessages
 from bot.slack.proposals import ProposalMessages
 from bot.slack.volunteer_calls import VolunteerCalls
 from bot.views.home import forgotten_home_view
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from storage.db import Database
 
 logger = logging.getLogger(__name__)
 
 
-def redraw_after_forgetting(rt: Runtime, team_id: str, user_id: str, forgotten: Forgotten) -> int:
-    """Redraw everything `forgotten.redraw` lists; returns how many messages were changed."""
-    changed = 0
-    messages = PollMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
-    for poll_id in sorted(forgotten.redraw.polls):
-        changed += _attempt(f"poll {poll_id}", partial(messages.refresh, team_id, poll_id))
-    proposal_messages = ProposalMessages(rt.client, rt.db, rt.directory, rt.sender, rt.clock)
-    for proposal_id in sorted(forgotten.redraw.proposals):
-        changed += _attempt(f"proposal {proposal_id}", partial(proposal_messages.refresh, team_id, proposal_id))
-    cards = IssueCards(rt.client, rt.db, rt.sender, rt.clock, rt.settings)
-    for issue_id in sorted(forgotten.redraw.issues):
-        changed += _attempt(f"issue {issue_id}", partial(cards.update_card, team_id, issue_id))
-    calls = VolunteerCalls(rt.client, rt.db, rt.sender)
-    for call_id in sorted(forgotten.redraw.calls):
-        changed += _attempt(f"call {call_id}", partial(calls.refresh, team_id, call_id))
-    for channel_id, ts in sorted(forgotten.redraw.messages):
-        changed += _attempt(f"message {channel_id}/{ts}", partial(_take_out, rt, channel_id, ts, user_id,
-                                                                 forgotten.names))
-    # Their own App Home showed what Convene knew about them.
-    _attempt("their App Home", lambda: bool(rt.client.views_publish(user_id=user_id, view=forgotten_home_view())))
-    logger.info("Redrew %d Slack messages after forgetting a member of %s", changed, team_id)
-    return changed
+class ForgettingRedraw:
+    """Redraws what showed a forgotten member, area by area, from explicit collaborators."""
+
+    def __init__(self, client: WebClient, db: Database, directory: MemberDirectory, sender: OnceSender,
+                 clock: Clock, settings: Settings) -> None:
+        self.client = client
+        self.db = db
+        self.directory = directory
+        self.sender = sender
+        self.clock = clock
+        self.settings = settings
+
+    def redraw(self, team_id: str, user_id: str, forgotten: Forgotten) -> int:
+        """Redraw everything `forgotten.redraw` lists; returns how many messages were changed."""
+        changed = 0
+        messages = PollMessages(self.client, self.db, self.directory, self.sender, self.clock)
+        for poll_id in sorted(forgotten.redraw.polls):
+            changed += _attempt(f"poll {poll_id}", partial(messages.refresh, team_id, poll_id))
+        proposal_messages = ProposalMessages(self.client, self.db, self.directory, self.sender, self.clock)
+        for proposal_id in sorted(forgotten.redraw.proposals):
+            changed += _attempt(f"proposal {proposal_id}", partial(proposal_messages.refresh, team_id, proposal_id))
+        cards = IssueCards(self.client, self.db, self.sender, self.clock, self.settings)
+        for issue_id in sorted(forgotten.redraw.issues):
+            changed += _attempt(f"issue {issue_id}", partial(cards.update_card, team_id, issue_id))
+        calls = VolunteerCalls(self.client, self.db, self.sender)
+        for call_id in sorted(forgotten.redraw.calls):
+            changed += _attempt(f"call {call_id}", partial(calls.refresh, team_id, call_id))
+        for channel_id, ts in sorted(forgotten.redraw.messages):
+            changed += _attempt(f"message {channel_id}/{ts}", partial(self._take_out, channel_id, ts, user_id,
+                                                                     forgotten.names))
+        # Their own App Home showed what Convene knew about them.
+        _attempt("their App Home",
+                 lambda: bool(self.client.views_publish(user_id=user_id, view=forgotten_home_view())))
+        logger.info("Redrew %d Slack messages after forgetting a member of %s", changed, team_id)
+        return changed
+
+    def _find(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """The message at `ts`, at the top of its channel or in a thread."""
+        history = self.client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
+        messages: list[dict[str, Any]] = history.get("messages") or []
+        for message in messages:
+            if message.get("ts") == ts:
+                return dict(message)
+        replies = self.client.conversations_replies(channel=channel_id, ts=ts, limit=200)
+        for message in replies.get("messages", []):
+            if message.get("ts") == ts:
+                return dict(message)
+        return None
+
+    def _take_out(self, channel_id: str, ts: str, user_id: str, names: tuple[str, ...]) -> bool:
+        message = self._find(channel_id, ts)
+        if message is None:
+            return False
+        text, blocks = message.get("text") or "", message.get("blocks")
+        new_text, new_blocks = redact(text, user_id, names), redact(blocks, user_id, names)
+        if new_text == text and new_blocks == blocks:
+            return False
+        update: dict[str, Any] = {"channel": channel_id, "ts": ts, "text": new_text or " "}
+        if new_blocks:
+            update["blocks"] = new_blocks
+        self.client.chat_update(**update)
+        return True
 
 
 def _attempt(what: str, redraw: Callable[[], object]) -> int:
@@ -61,32 +104,3 @@ def _attempt(what: str, redraw: Callable[[], object]) -> int:
     except Exception:
         logger.exception("Could not redraw %s after forgetting a member", what)
     return 0
-
-
-def _find(rt: Runtime, channel_id: str, ts: str) -> dict[str, Any] | None:
-    """The message at `ts`, at the top of its channel or in a thread."""
-    history = rt.client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
-    messages: list[dict[str, Any]] = history.get("messages") or []
-    for message in messages:
-        if message.get("ts") == ts:
-            return dict(message)
-    replies = rt.client.conversations_replies(channel=channel_id, ts=ts, limit=200)
-    for message in replies.get("messages", []):
-        if message.get("ts") == ts:
-            return dict(message)
-    return None
-
-
-def _take_out(rt: Runtime, channel_id: str, ts: str, user_id: str, names: tuple[str, ...]) -> bool:
-    message = _find(rt, channel_id, ts)
-    if message is None:
-        return False
-    text, blocks = message.get("text") or "", message.get("blocks")
-    new_text, new_blocks = redact(text, user_id, names), redact(blocks, user_id, names)
-    if new_text == text and new_blocks == blocks:
-        return False
-    update: dict[str, Any] = {"channel": channel_id, "ts": ts, "text": new_text or " "}
-    if new_blocks:
-        update["blocks"] = new_blocks
-    rt.client.chat_update(**update)
-    return True

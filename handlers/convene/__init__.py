@@ -16,7 +16,7 @@ from bot.services import digest as digests
 from bot.services import meeting_hours, personal_data, prompts, proposals, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator
-from bot.slack.forgetting import redraw_after_forgetting
+from bot.slack.forgetting import ForgettingRedraw
 from bot.slack.messages import open_dm
 from bot.text import channel_id_from, subcommand, user_id_from
 from bot.views import help as help_view
@@ -211,7 +211,8 @@ class ConveneHandlers:
             # Logs never carry a forgotten member's ID.
             logger.info("Forgot a member of %s: %d rows", team_id, forgotten.total)
             respond(text=personal_view.forgotten_text(forgotten.rows), replace_original=True)
-            redraw_after_forgetting(self.rt, team_id, user_id, forgotten)
+            ForgettingRedraw(self.rt.client, self.rt.db, self.rt.directory, self.rt.sender, self.rt.clock,
+                             self.rt.settings).redraw(team_id, user_id, forgotten)
 
     # Deleting the workspace's data
     def _delete_workspace_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
