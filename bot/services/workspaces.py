@@ -67,7 +67,6 @@ def set_channel(session: Session, team_id: str, user_id: str, channel_id: str, *
         raise InvalidInput("That is not a channel I can post to.", example="/convene settings channel #wg-commissioning")
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.channel_id = channel_id
-    workspace.updated_at = now
 
 
 def parse_timezone(text: str) -> str:
@@ -100,7 +99,6 @@ def set_timezone(session: Session, team_id: str, user_id: str, zone_name: str, *
     zone_name = parse_timezone(zone_name)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.timezone = zone_name
-    workspace.updated_at = now
     return zone_name
 
 
@@ -112,7 +110,6 @@ def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *
     hours = meeting_hours.DEFAULT_MEETING_HOURS if reset else meeting_hours.parse_meeting_hours(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.meeting_hours = None if reset else hours.to_setting()
-    workspace.updated_at = now
     return hours
 
 
@@ -123,7 +120,6 @@ def set_quorum(session: Session, team_id: str, user_id: str, text: str, *, now: 
     quorum = parse_quorum(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.quorum = quorum.to_setting() if quorum else None
-    workspace.updated_at = now
     return quorum
 
 

@@ -111,7 +111,7 @@ class PromptRepository:
             bank_key: str | None = None) -> Prompt:
         prompt = Prompt(
             team_id=team_id, number=self.next_number(team_id), position=self.last_position(team_id) + 1,
-            question=question, bank_key=bank_key, created_by=created_by, created_at=now, updated_at=now,
+            question=question, bank_key=bank_key, created_by=created_by,
         )
         self.session.add(prompt)
         self.session.flush()

@@ -46,14 +46,12 @@ class WorkspaceRepository:
         workspace = self.get_or_create(team_id, now=now)
         if workspace.uninstalled_at is None:
             workspace.uninstalled_at = now
-            workspace.updated_at = now
 
     def mark_installed(self, team_id: str, *, name: str | None, now: datetime) -> None:
         workspace = self.get_or_create(team_id, now=now)
         workspace.uninstalled_at = None
         if name:
             workspace.name = name
-        workspace.updated_at = now
 
     def back_in_service(self, team_id: str, *, now: datetime) -> bool:
         """Clear an uninstall (Slack is sending from the workspace again); True when there was one."""
