@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -98,6 +98,17 @@ def now_of(session: Session) -> datetime:
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed (`Session.execute` types its result as a plain Result)."""
     return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def add_once(session: Session, row: Base, *, conflict_columns: Sequence[str]) -> bool:
+    """Insert `row` (not added to the session) unless a row with the same `conflict_columns` exists.
+
+    True when this call inserted it; see `insert_ignoring_conflicts`. The columns set on `row` are
+    the values; those left unset take their defaults.
+    """
+    state = inspect(row)
+    values = {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+    return insert_ignoring_conflicts(session, type(row), values, conflict_columns=conflict_columns)
 
 
 def insert_ignoring_conflicts(

@@ -184,7 +184,7 @@ def create_poll(
         for position, when in enumerate(draft.options, start=1)
     ]
     repo = PollRepository(session)
-    repo.add(poll, options)
+    repo.add(poll, options=options)
     # Listed before the poll is posted, so its first message already says "0 of 42 answered".
     repo.add_invitees(team_id, poll.id, audience)
     return poll

@@ -613,7 +613,7 @@ def create_proposal(
         closes_at=draft.closes_at, remind_at=reminder_time(draft.closes_at, now=now, lead=reminder_lead),
         status="open", decision_sequence=0, revision=0, rendered_revision=0,
     )
-    repo.add(proposal, issues)
+    repo.add(proposal, issue_ids=issues)
     repo.add_invitees(team_id, proposal.id, audience)
     return proposal
 

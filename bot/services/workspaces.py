@@ -15,7 +15,7 @@ from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.meeting_hours import MeetingHours
 from bot.services.members import is_coordinator
 from bot.services.proposals import Quorum, parse_quorum, quorum_from_setting
-from storage.models import Member
+from storage.models import Coordinator, Member
 from storage.repositories.workspaces import CoordinatorRepository, MemberRepository, WorkspaceRepository
 
 
@@ -150,7 +150,8 @@ def add_coordinator(session: Session, team_id: str, user_id: str, target_id: str
     WorkspaceRepository(session).get_or_create(team_id, now=now)
     if is_coordinator(session, team_id, target_id, configured=configured_coordinators):
         return False
-    return CoordinatorRepository(session).add(team_id, target_id, added_by=user_id, now=now)
+    return CoordinatorRepository(session).add_once(
+        Coordinator(team_id=team_id, user_id=target_id, added_by=user_id, added_at=now))
 
 
 def remove_coordinator(session: Session, team_id: str, user_id: str, target_id: str, *,

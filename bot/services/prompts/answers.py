@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from storage.models import PromptDelivery
+from storage.models import PromptAnswer, PromptDelivery
 from storage.models.prompts import CREDITS
 from storage.repositories.prompts import AnswerRepository, DeliveryRepository, PromptMemberRepository, RoundRepository
 from storage.repositories.workspaces import MemberRepository
@@ -100,11 +100,10 @@ def save_modal_answer(session: Session, team_id: str, user_id: str, delivery_id:
     elif existing is not None:
         session.delete(existing)
     elif text:
-        answers.add({
-            "team_id": team_id, "delivery_id": delivery.id, "prompt_id": delivery.prompt_id, "user_id": user_id,
-            "source_key": "modal", "text": text, "credit": credit, "organisation": organisation,
-            "shareable": shareable,
-        })
+        answers.add_once(PromptAnswer(
+            team_id=team_id, delivery_id=delivery.id, prompt_id=delivery.prompt_id, user_id=user_id,
+            source_key="modal", text=text, credit=credit, organisation=organisation, shareable=shareable,
+        ))
     session.flush()
     answers.set_credit(delivery.id, credit=credit, organisation=organisation, shareable=shareable, now=now)
     _remember_choice(session, team_id, user_id, credit=credit, shareable=shareable, now=now)
@@ -177,11 +176,11 @@ def log_message_answer(session: Session, team_id: str, user_id: str, *, channel_
         # Nobody chose how a plain reply is credited: keep it anonymous and out of the digest
         # until they say otherwise (the acknowledgement tells them how).
         credit, shareable = pref_credit or "anonymous", bool(pref_share)
-    logged = answers.add({
-        "team_id": team_id, "delivery_id": delivery.id, "prompt_id": delivery.prompt_id, "user_id": user_id,
-        "source_key": f"message:{ts}", "channel_id": channel_id, "message_ts": ts, "text": text,
-        "credit": credit, "organisation": _organisation(session, team_id, user_id), "shareable": shareable,
-    })
+    logged = answers.add_once(PromptAnswer(
+        team_id=team_id, delivery_id=delivery.id, prompt_id=delivery.prompt_id, user_id=user_id,
+        source_key=f"message:{ts}", channel_id=channel_id, message_ts=ts, text=text,
+        credit=credit, organisation=_organisation(session, team_id, user_id), shareable=shareable,
+    ))
     return MessageAnswer(delivery, logged, not before, credit, shareable)
 
 

@@ -97,7 +97,7 @@ def add_prompt(session: Session, team_id: str, user_id: str, text: str, *, now: 
     same = repo.with_question(team_id, question)
     if same is not None:
         raise InvalidInput(f"That question is already prompt #{same.number}.")
-    prompt = repo.add(team_id, question, now=now, created_by=user_id)
+    prompt = repo.add(Prompt(team_id=team_id, question=question, created_by=user_id))
     place = len(repo.active(team_id))
     return PromptLine(prompt.number, prompt.question, place, False)
 
