@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.services.errors import InvalidInput
 from bot.services.members import require_coordinator, workspace_zone
 from bot.services.personal_data import Redraw
+from bot.services.weektimes import WEEKDAY_NAMES, clock_time, weekday_by_prefix
 from storage.repositories.digest import DigestRepository
 from storage.repositories.prompts import AnswerRepository
 from storage.repositories.workspaces import AbsenceRepository, WorkspaceRepository
@@ -25,7 +26,7 @@ from storage.repositories.workspaces import AbsenceRepository, WorkspaceReposito
 DEFAULT_WEEKDAY, DEFAULT_HOUR, DEFAULT_MINUTE = 4, 16, 0  # Friday 16:00
 # A digest missed while Convene was down is still posted if it comes back within this long.
 CATCH_UP_GRACE = timedelta(hours=12)
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = WEEKDAY_NAMES
 
 SCHEDULE_EXAMPLE = "/digest schedule Fri 16:00"
 
@@ -97,17 +98,16 @@ def parse_schedule(text: str) -> tuple[int, int, int]:
     if not match:
         raise InvalidInput(f"I can't read “{text.strip()}” as a day and a time.", example=SCHEDULE_EXAMPLE)
     word, hour_text, minute_text, meridiem = match.groups()
-    days = [name for name in WEEKDAYS if name.lower().startswith(word.lower())] if len(word) >= 2 else []
-    if len(days) != 1:
+    weekday = weekday_by_prefix(word)
+    if weekday is None:
         raise InvalidInput(f"“{word}” is not a day of the week.", example=SCHEDULE_EXAMPLE)
     hour, minute = int(hour_text), int(minute_text or 0)
-    if meridiem:
-        if not 1 <= hour <= 12:
-            raise InvalidInput(f"“{hour}{meridiem}” is not a time.", example=SCHEDULE_EXAMPLE)
-        hour = hour % 12 + (12 if meridiem.lower().startswith("p") else 0)
-    if hour > 23 or minute > 59:
+    if meridiem and not 1 <= hour <= 12:
+        raise InvalidInput(f"“{hour}{meridiem}” is not a time.", example=SCHEDULE_EXAMPLE)
+    at = clock_time(hour, minute, meridiem[0].lower() if meridiem else None)
+    if at is None:
         raise InvalidInput(f"“{text.strip()}” is not a time of day.", example=SCHEDULE_EXAMPLE)
-    return WEEKDAYS.index(days[0]), hour, minute
+    return weekday, at.hour, at.minute
 
 
 def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_channel: str | None) -> Schedule:
