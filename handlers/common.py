@@ -68,8 +68,11 @@ def dm_teller(client: WebClient, user_id: str) -> Callable[[str], None]:
     return lambda text: tell_in_dm(client, user_id, text)
 
 
-def require_acting_coordinator(runtime: Runtime, team_id: str, user_id: str, *, doing: str) -> None:
-    """NotAllowed unless the person acting is a coordinator (checked here, whatever a button said)."""
+def require_acting_coordinator(runtime: Runtime, team_id: str, user_id: str, *, doing: str,
+                               looked_after: str | None = None) -> None:
+    """NotAllowed unless the person acting is a coordinator (checked here, whatever a button said),
+    with their Slack admin flags fresh."""
     runtime.directory.ensure(team_id, user_id)
     with runtime.db.unit_of_work() as session:
-        require_coordinator(session, team_id, user_id, configured=runtime.settings.convene_coordinators, doing=doing)
+        require_coordinator(session, team_id, user_id, runtime.settings.convene_coordinators, doing,
+                            looked_after=looked_after)

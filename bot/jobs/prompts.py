@@ -39,6 +39,8 @@ TICK_SECONDS = 120
 # DMs in flight at once during a fan-out. Slack's 429s are waited out by the client; a few
 # parallel sends keep a large group's fan-out short without hammering Slack.
 FANOUT_WORKERS = 4
+# How many workspaces' scheduled prompts go out at once (each with its own FANOUT_WORKERS).
+WORKSPACES_AT_ONCE = 8
 # Slack errors that will not go away by trying again.
 PERMANENT_ERRORS = frozenset({
     "user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive", "channel_not_found",
@@ -57,12 +59,13 @@ def tick() -> None:
     with rt.db.unit_of_work() as session:
         team_ids = PromptSettingsRepository(session).scheduled_team_ids()
         manual = [(r.team_id, r.id) for r in RoundRepository(session).manual_since(now - service.DELIVERY_GRACE)]
-    for team_id in rt.serving(team_ids):
-        try:
-            with acting_for(team_id):
-                deliver_scheduled(rt, team_id, now=now)
-        except Exception:
-            logger.exception("Could not deliver scheduled prompts in %s", team_id)
+    # Workspaces side by side: each has its own rate limits at Slack, so one group's round never
+    # waits behind another's.
+    serving_scheduled = rt.serving(team_ids)
+    if serving_scheduled:
+        with ThreadPoolExecutor(max_workers=min(WORKSPACES_AT_ONCE, len(serving_scheduled)),
+                                thread_name_prefix="prompt-workspaces") as pool:
+            list(pool.map(lambda team_id: _deliver_scheduled_in(rt, team_id, now=now), serving_scheduled))
     serving = set(rt.serving([team_id for team_id, _ in manual]))
     for team_id, round_id in manual:
         if team_id not in serving:
@@ -76,6 +79,14 @@ def tick() -> None:
         send_nudges(rt, now=now)
     except Exception:
         logger.exception("Could not send prompt nudges")
+
+
+def _deliver_scheduled_in(rt: Runtime, team_id: str, *, now: datetime) -> None:
+    try:
+        with acting_for(team_id):
+            deliver_scheduled(rt, team_id, now=now)
+    except Exception:
+        logger.exception("Could not deliver scheduled prompts in %s", team_id)
 
 
 @for_workspace

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.services.errors import InvalidInput, NotAllowed
-from bot.services.members import is_coordinator, workspace_zone
+from bot.services.errors import InvalidInput
+from bot.services.members import require_coordinator, workspace_zone
 from bot.services.personal_data import Redraw
 from storage.repositories.digest import DigestRepository
 from storage.repositories.prompts import AnswerRepository
@@ -120,23 +120,21 @@ def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_chan
     return Schedule(row.weekday, row.hour, row.minute, zone, row.enabled, row.channel_id or group_channel)
 
 
-def require_coordinator(session: Session, team_id: str, user_id: str, *, configured: Collection[str],
-                        doing: str = "change the digest") -> None:
-    """NotAllowed unless the person is a coordinator: the digest is theirs to preview, post and schedule."""
-    if not is_coordinator(session, team_id, user_id, configured=configured):
-        raise NotAllowed(f"The digest is looked after by coordinators: only a coordinator can {doing}. "
-                         "`/convene coordinators list` shows who they are.")
+# The digest is the coordinators' to preview, post and schedule; anyone may see when it goes out.
+LOOKED_AFTER = "The digest is looked after by coordinators"
+OPEN_TO_EVERYONE = frozenset({"", "status"})
 
 
-def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Collection[str]) -> None:
-    require_coordinator(session, team_id, user_id, configured=configured)
+def open_to_everyone(subcommand: str) -> bool:
+    """Whether `/digest <subcommand>` is for any member (its status) rather than coordinators only."""
+    return subcommand in OPEN_TO_EVERYONE
 
 
 def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, configured: Collection[str],
                     weekday: int | None = None, hour: int | None = None, minute: int | None = None,
                     enabled: bool | None = None, channel_id: str | None = None) -> None:
     """Change any of the schedule's parts, keeping the rest."""
-    _require_coordinator(session, team_id, user_id, configured)
+    require_coordinator(session, team_id, user_id, configured, "change the digest", looked_after=LOOKED_AFTER)
     WorkspaceRepository(session).get_or_create(team_id, now=now)
     repo = DigestRepository(session)
     row = repo.settings(team_id)

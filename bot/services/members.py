@@ -47,11 +47,16 @@ def is_coordinator(
     return CoordinatorRepository(session).contains(team_id, user_id)
 
 
-def require_coordinator(session: Session, team_id: str, user_id: str, *, configured: Iterable[str] = (),
-                        doing: str) -> None:
-    """NotAllowed unless the person is a coordinator (`doing` completes "only a coordinator can …")."""
+def require_coordinator(session: Session, team_id: str, user_id: str, configured: Iterable[str] = (),
+                        doing: str = "do that", *, looked_after: str | None = None) -> None:
+    """NotAllowed unless the person is a coordinator: the one guard every area uses.
+
+    `doing` completes "only a coordinator can …"; `looked_after` says first what coordinators look
+    after ("The digest is looked after by coordinators").
+    """
     if not is_coordinator(session, team_id, user_id, configured=configured):
-        raise NotAllowed(f"Only a coordinator can {doing}. `/convene coordinators list` shows who they are.")
+        lead = f"{looked_after}: only" if looked_after else "Only"
+        raise NotAllowed(f"{lead} a coordinator can {doing}. `/convene coordinators list` shows who they are.")
 
 
 def coordinator_ids(session: Session, team_id: str, *, configured: Iterable[str] = ()) -> list[str]:

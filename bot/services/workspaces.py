@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.services import meeting_hours, privacy
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.meeting_hours import MeetingHours
-from bot.services.members import is_coordinator
+from bot.services.members import is_coordinator, require_coordinator
 from bot.services.proposals import Quorum, parse_quorum, quorum_from_setting
 from storage.models import Member
 from storage.repositories.workspaces import CoordinatorRepository, MemberRepository, WorkspaceRepository
@@ -55,14 +55,9 @@ def group_settings(session: Session, team_id: str, *, now: datetime, default_cha
     )
 
 
-def _require_coordinator(session: Session, team_id: str, user_id: str, configured: Iterable[str], doing: str) -> None:
-    if not is_coordinator(session, team_id, user_id, configured=configured):
-        raise NotAllowed(f"Only a coordinator can {doing}. `/convene coordinators list` shows who they are.")
-
-
 def set_channel(session: Session, team_id: str, user_id: str, channel_id: str, *, now: datetime,
                 configured_coordinators: Iterable[str]) -> None:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's channel")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's channel")
     if not channel_id.startswith(("C", "G")):
         raise InvalidInput("That is not a channel I can post to.", example="/convene settings channel #wg-commissioning")
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
@@ -96,7 +91,7 @@ def search_timezones(query: str, *, limit: int = 100) -> list[str]:
 
 def set_timezone(session: Session, team_id: str, user_id: str, zone_name: str, *, now: datetime,
                  configured_coordinators: Iterable[str]) -> str:
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's time zone")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's time zone")
     zone_name = parse_timezone(zone_name)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.timezone = zone_name
@@ -107,7 +102,7 @@ def set_timezone(session: Session, team_id: str, user_id: str, zone_name: str, *
 def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
                       configured_coordinators: Iterable[str]) -> MeetingHours:
     """Read and keep the group's meeting hours; `default` goes back to the default."""
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's meeting hours")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's meeting hours")
     reset = text.strip().lower() in ("default", "reset")
     hours = meeting_hours.DEFAULT_MEETING_HOURS if reset else meeting_hours.parse_meeting_hours(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
@@ -119,7 +114,7 @@ def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *
 def set_quorum(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
                configured_coordinators: Iterable[str]) -> Quorum | None:
     """Read and keep the quorum proposals need (`50% organisations`, `off`); None when there is none."""
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "change the quorum for proposals")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "change the quorum for proposals")
     quorum = parse_quorum(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.quorum = quorum.to_setting() if quorum else None
@@ -143,7 +138,7 @@ def coordinators(session: Session, team_id: str, *, configured: Iterable[str]) -
 def add_coordinator(session: Session, team_id: str, user_id: str, target_id: str, *, now: datetime,
                     configured_coordinators: Iterable[str]) -> bool:
     """True when `target_id` became a coordinator, False when they already were one."""
-    _require_coordinator(session, team_id, user_id, configured_coordinators, "add coordinators")
+    require_coordinator(session, team_id, user_id, configured_coordinators, "add coordinators")
     if privacy.is_forgotten(session, team_id, target_id):
         # They asked Convene to forget them: it stores nothing of theirs until they come back.
         raise InvalidInput(f"Convene doesn't know <@{target_id}> at the moment: ask them to use Convene "
@@ -161,7 +156,7 @@ def remove_coordinator(session: Session, team_id: str, user_id: str, target_id: 
                        configured_coordinators: Iterable[str]) -> bool:
     """True when `target_id` stopped being a coordinator."""
     configured = set(configured_coordinators)
-    _require_coordinator(session, team_id, user_id, configured, "remove coordinators")
+    require_coordinator(session, team_id, user_id, configured, "remove coordinators")
     if target_id in configured:
         raise NotAllowed("That coordinator is named in CONVENE_COORDINATORS; whoever runs Convene can change that.")
     removed = CoordinatorRepository(session).remove(team_id, target_id)

@@ -57,6 +57,8 @@ COMMANDS: dict[str, CommandHelp] = {
             Usage("/convene my-data", "get a direct message with everything Convene stores about you"),
             Usage("/convene forget-me", "delete what Convene stores about you (after you confirm); issues you "
                   "raised stay, credited as anonymous, and Convene leaves you out until you use it again"),
+            Usage("/convene delete-workspace-data", "coordinators: delete all of this workspace's Convene data, "
+                  "for everyone, after a confirmation"),
         ),
     ),
     "/meet": CommandHelp(

@@ -19,7 +19,7 @@ from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
 from bot.views import help as help_view
-from handlers.common import dm_teller, ephemeral, telling
+from handlers.common import dm_teller, ephemeral, require_acting_coordinator, telling
 from storage.repositories.digest import DigestRepository
 
 logger = logging.getLogger(__name__)
@@ -57,12 +57,9 @@ class DigestHandlers:
         ack()
         team_id, user_id = command["team_id"], command["user_id"]
         with telling(respond, f"/digest {sub.name}"):
-            if sub.name not in ("", "status"):
-                self.rt.directory.ensure(team_id, user_id)  # fresh admin flags
-                with self.rt.db.unit_of_work() as session:
-                    digests.require_coordinator(session, team_id, user_id,
-                                                configured=self.rt.settings.convene_coordinators,
-                                                doing=f"use /digest {sub.name}")
+            if not digests.open_to_everyone(sub.name):
+                require_acting_coordinator(self.rt, team_id, user_id, doing=f"use /digest {sub.name}",
+                                           looked_after=digests.LOOKED_AFTER)
             route(team_id, user_id, sub.rest, respond)
 
     def _schedule_now(self, team_id: str) -> Schedule:
@@ -100,11 +97,8 @@ class DigestHandlers:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(dm_teller(client, user_id), "previewing the digest from the App Home"):
-            self.rt.directory.ensure(team_id, user_id)  # fresh admin flags
-            with self.rt.db.unit_of_work() as session:
-                digests.require_coordinator(session, team_id, user_id,
-                                            configured=self.rt.settings.convene_coordinators,
-                                            doing="preview the digest")
+            require_acting_coordinator(self.rt, team_id, user_id, doing="preview the digest",
+                                       looked_after=digests.LOOKED_AFTER)
             # The click's trigger lasts 3 s and the digest may take longer (links to every item).
             opened = client.views_open(trigger_id=body["trigger_id"], view=digest_view.preview_loading_modal())
             built, schedule = self._this_periods_digest(team_id)

@@ -292,6 +292,20 @@ def test_uninstalling_stops_that_workspaces_jobs(groups: BotUnderTest, db: Datab
         assert session.get(Workspace, ALDER.team_id).uninstalled_at is None
 
 
+def test_revoking_the_bot_token_stops_the_workspace_but_a_user_token_does_not(groups: BotUnderTest,
+                                                                             db: Database) -> None:
+    birch = sender_for(groups, BIRCH.team_id)
+    birch.event({"type": "tokens_revoked", "tokens": {"oauth": [BIRCH.member], "bot": []}})
+    groups.drain()
+    assert installed_team_ids(db, groups.fake.client_id) == sorted([ALDER.team_id, BIRCH.team_id])
+    bot_user = groups.fake.workspace(BIRCH.team_id)["bot_user_id"]
+    birch.event({"type": "tokens_revoked", "tokens": {"bot": [bot_user]}})
+    groups.drain()
+    assert installed_team_ids(db, groups.fake.client_id) == [ALDER.team_id]
+    with db.unit_of_work() as session:
+        assert session.get(Workspace, BIRCH.team_id).uninstalled_at is not None
+
+
 def test_installing_again_brings_the_workspace_back(groups: BotUnderTest, db: Database) -> None:
     _uninstall(groups, BIRCH)
     page = install(groups, BIRCH.team_id, user_id=BIRCH.coordinator, team_name=BIRCH.name)
@@ -356,3 +370,22 @@ def test_data_goes_after_the_retention_period_following_an_uninstall(groups: Bot
     workspace_jobs.delete_expired()
     assert _rows_of(db, BIRCH.team_id) == {}
     assert _rows_of(db, ALDER.team_id)
+
+
+# ---- One workspace (SLACK_BOT_TOKEN) ----------------------------------------------------------------
+
+
+def test_one_workspace_that_uninstalls_gets_nothing_until_someone_uses_convene_again(bot: BotUnderTest) -> None:
+    from tests.e2e.prompting import prompt_dms, say, tick, use_group_channel
+
+    use_group_channel(bot)
+    say(bot, "schedule weekly Tue 10:00")
+    assert bot.slack.event({"type": "app_uninstalled"}).status == 200
+    bot.drain()
+    tick(bot, TUESDAY_10_LONDON)
+    assert prompt_dms(bot, "UALICE") == []
+
+    bot.slack.command("/convene", "help", user_id="UALICE")  # installed again, and used
+    bot.drain()
+    tick(bot, "2026-12-01T10:00:00+00:00")
+    assert len(prompt_dms(bot, "UALICE")) == 1

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.members import is_coordinator
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.members import require_coordinator
 from bot.services.prompts.bank import ensure_bank
 from bot.services.prompts.schedule import Schedule, ScheduleChoice
 from storage.models import Prompt
@@ -19,12 +19,6 @@ from storage.repositories.prompts import PromptRepository
 MAX_NUDGE_DAYS = 28
 MIN_QUESTION = 10
 MAX_QUESTION = 500
-
-
-def require_coordinator(session: Session, team_id: str, user_id: str, configured: Iterable[str], doing: str) -> None:
-    """NotAllowed unless the person is a coordinator."""
-    if not is_coordinator(session, team_id, user_id, configured=configured):
-        raise NotAllowed(f"Only a coordinator can {doing}. `/convene coordinators list` shows who they are.")
 
 
 def parse_number(word: str, *, example: str) -> int:
