@@ -8,9 +8,10 @@ at the one before. The digest for a period is posted once, at its end (or earlie
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -153,19 +154,6 @@ def change_schedule(session: Session, team_id: str, user_id: str, *, now: dateti
 
 
 @dataclass(frozen=True)
-class DigestContext:
-    team_id: str
-    period: Period
-    now: datetime
-    zone: ZoneInfo
-
-    @property
-    def until(self) -> datetime:
-        """The end of what this digest covers: the period's end, or now for an early digest."""
-        return min(self.now, self.period.end)
-
-
-@dataclass(frozen=True)
 class DigestLine:
     """One item: `label` is plain escaped text (a title, a task), shown as a link to the message
     at `channel_id`/`ts` when there is one; `detail` is mrkdwn that follows it."""
@@ -194,9 +182,6 @@ class DigestSection:
     news: bool = True  # False for what stands week after week (top issues, who is away)
 
 
-DigestSectionSource = Callable[[Session, DigestContext], DigestSection | None]
-
-
 @dataclass(frozen=True)
 class Digest:
     team_id: str
@@ -209,10 +194,18 @@ class Digest:
         return not any(section.news for section in self.sections)
 
 
-def build_digest(session: Session, context: DigestContext, sources: Sequence[DigestSectionSource]) -> Digest:
-    """Ask each area for its section; areas with nothing to report leave theirs out."""
-    sections = [section for source in sources if (section := source(session, context)) is not None]
-    return Digest(team_id=context.team_id, period=context.period, sections=sections)
+# What each area puts in a digest is gathered by `bot.areas.digest` (`DigestContext`, `build_digest`).
+_GATHERED_BY_AREAS = frozenset({"DigestContext", "DigestSectionSource", "build_digest"})
+
+
+def __getattr__(name: str) -> Any:
+    """`DigestContext` and `build_digest` as they were known here, for importers not yet using
+    `bot.areas`: resolved on use, because `bot.areas` itself depends on this module."""
+    if name in _GATHERED_BY_AREAS:
+        from bot.areas import context, digest
+
+        return getattr(context, name, None) or getattr(digest, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Forgetting a member

@@ -9,10 +9,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import areas
+from bot.areas import DigestContext
 from bot.jobs import digest as digest_jobs
 from bot.runtime import Runtime
 from bot.services import digest as digests
-from bot.services.digest import CATCH_UP_GRACE, DigestContext, Schedule
+from bot.services.digest import CATCH_UP_GRACE, Schedule
 from bot.services.errors import InvalidInput
 from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
@@ -82,8 +83,8 @@ class DigestHandlers:
         now = self.rt.clock()
         period = digests.current_period(schedule, now)
         with self.rt.db.unit_of_work() as session:
-            built = digests.build_digest(session, DigestContext(team_id, period, now, schedule.zone),
-                                         areas.DIGEST_SECTIONS)
+            built = areas.build_digest(session, DigestContext(team_id, period, now, schedule.zone),
+                                       areas.DIGEST_SECTIONS)
         return built, schedule
 
     def _preview(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
