@@ -26,10 +26,10 @@ from sqlalchemy import event, insert, text
 
 from bench import timed
 from bot import areas
+from bot.areas import DigestContext
 from bot.jobs import digest as digest_jobs
 from bot.services import digest as digests
 from bot.services import issues as issue_service
-from bot.services.digest import DigestContext
 from bot.views import digest as digest_view
 from storage.db import Database
 from storage.models import (
@@ -187,8 +187,8 @@ def build(db: Database, *, now: datetime = NOW) -> tuple[digests.Digest, int]:
         with db.unit_of_work() as session:
             schedule = digests.schedule_for(session, TEAM_ID, home=ZoneInfo("Europe/London"), default_channel=None)
             period = digests.last_due_period(schedule, now)
-            built = digests.build_digest(session, DigestContext(TEAM_ID, period, now, schedule.zone),
-                                         areas.DIGEST_SECTIONS)
+            built = areas.build_digest(session, DigestContext(TEAM_ID, period, now, schedule.zone),
+                                       areas.DIGEST_SECTIONS)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     return built, statements

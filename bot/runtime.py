@@ -132,7 +132,7 @@ def build_runtime(
     db: Database | None = None,
 ) -> Runtime:
     """Wire settings → database → Slack client → scheduler. Starts nothing."""
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, clock=clock)
     stopping = threading.Event()
     # A real process waits out 429s on the stop event, so that stopping never waits for Slack;
     # tests' recorded sleeps stay as they are.

@@ -11,6 +11,7 @@ from slack_bolt import App
 from bot.runtime import Runtime
 from handlers import (
     availability,
+    context,
     convene,
     digest,
     home,
@@ -33,6 +34,7 @@ AREAS: tuple[ModuleType, ...] = (convene, home, polls, availability, volunteerin
 
 def register(app: App, runtime: Runtime) -> None:
     middleware.register(app, runtime)
+    context.register(app, runtime)
     for area in AREAS:
         area.register(app, runtime)
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models.base import Base
+from storage.models.base import Base, CreatedAt, UpdatedAt, stamp_timestamps
+
+Clock = Callable[[], datetime]
+CLOCK = "clock"  # the key of the session's clock in `Session.info`
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -49,13 +53,27 @@ def _make_sqlite_safe_for_threads(engine: Engine, *, in_memory: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class Database:
-    """The engine plus a session factory; `unit_of_work()` owns one transaction."""
+def _system_clock() -> datetime:
+    return datetime.now(timezone.utc)
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+
+class Database:
+    """The engine plus a session factory; `unit_of_work()` owns one transaction.
+
+    Its sessions carry `clock` (the process's injected clock), which stamps `created_at` and
+    `updated_at` on the rows they flush; assign `clock` to change it.
+    """
+
+    def __init__(self, url: str, *, clock: Clock = _system_clock, **engine_kwargs: Any) -> None:
         self.url = url
+        self.clock = clock
         self.engine = create_db_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={CLOCK: self._now})
+        event.listen(self.sessions, "before_flush", _stamp_before_flush)
+
+    def _now(self) -> datetime:
+        # Looked up at each call, so a clock assigned later (a test's) is the one that stamps.
+        return self.clock()
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -67,9 +85,30 @@ class Database:
         self.engine.dispose()
 
 
+def _stamp_before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+    stamp_timestamps(session, now_of(session))
+
+
+def now_of(session: Session) -> datetime:
+    """The current instant on the clock `session` carries (the system clock for a bare Session)."""
+    clock: Clock = session.info.get(CLOCK, _system_clock)
+    return clock()
+
+
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed (`Session.execute` types its result as a plain Result)."""
     return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def add_once(session: Session, row: Base, *, conflict_columns: Sequence[str]) -> bool:
+    """Insert `row` (not added to the session) unless a row with the same `conflict_columns` exists.
+
+    True when this call inserted it; see `insert_ignoring_conflicts`. The columns set on `row` are
+    the values; those left unset take their defaults.
+    """
+    state = inspect(row)
+    values = {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+    return insert_ignoring_conflicts(session, type(row), values, conflict_columns=conflict_columns)
 
 
 def insert_ignoring_conflicts(
@@ -90,6 +129,7 @@ def insert_ignoring_conflicts(
     if insert is None:
         raise NotImplementedError(f"Convene supports SQLite and PostgreSQL, not {dialect}")
     table = model.__table__
+    values = _with_timestamps(session, model, values)
     statement = (
         insert(model)
         .values(**values)
@@ -98,3 +138,13 @@ def insert_ignoring_conflicts(
         .returning(table.c[conflict_columns[0]])
     )
     return session.execute(statement).first() is not None
+
+
+def _with_timestamps(session: Session, model: type[Base], values: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A Core INSERT bypasses before_flush, so the mixins' stamps are filled in here.
+    missing = [name for mixin, name in ((CreatedAt, "created_at"), (UpdatedAt, "updated_at"))
+               if issubclass(model, mixin) and name not in values]
+    if not missing:
+        return values
+    now = now_of(session)
+    return {**values, **{name: now for name in missing}}

@@ -44,8 +44,9 @@ def _session_database(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def db(_session_database: Database) -> Iterator[Database]:
-    """The test database, emptied after each test."""
+def db(_session_database: Database, clock: ManualClock) -> Iterator[Database]:
+    """The test database, emptied after each test; the rows it writes are stamped on `clock`."""
+    _session_database.clock = clock
     yield _session_database
     databases.empty_all_tables(_session_database)
 

@@ -8,9 +8,10 @@ at the one before. The digest for a period is posted once, at its end (or earlie
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.services.errors import InvalidInput
 from bot.services.members import require_coordinator, workspace_zone
 from bot.services.personal_data import Redraw
+from bot.services.weektimes import WEEKDAY_NAMES, clock_time, weekday_by_prefix
 from storage.repositories.digest import DigestRepository
 from storage.repositories.prompts import AnswerRepository
 from storage.repositories.workspaces import AbsenceRepository, WorkspaceRepository
@@ -25,7 +27,7 @@ from storage.repositories.workspaces import AbsenceRepository, WorkspaceReposito
 DEFAULT_WEEKDAY, DEFAULT_HOUR, DEFAULT_MINUTE = 4, 16, 0  # Friday 16:00
 # A digest missed while Convene was down is still posted if it comes back within this long.
 CATCH_UP_GRACE = timedelta(hours=12)
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = WEEKDAY_NAMES
 
 SCHEDULE_EXAMPLE = "/digest schedule Fri 16:00"
 
@@ -97,17 +99,16 @@ def parse_schedule(text: str) -> tuple[int, int, int]:
     if not match:
         raise InvalidInput(f"I can't read “{text.strip()}” as a day and a time.", example=SCHEDULE_EXAMPLE)
     word, hour_text, minute_text, meridiem = match.groups()
-    days = [name for name in WEEKDAYS if name.lower().startswith(word.lower())] if len(word) >= 2 else []
-    if len(days) != 1:
+    weekday = weekday_by_prefix(word)
+    if weekday is None:
         raise InvalidInput(f"“{word}” is not a day of the week.", example=SCHEDULE_EXAMPLE)
     hour, minute = int(hour_text), int(minute_text or 0)
-    if meridiem:
-        if not 1 <= hour <= 12:
-            raise InvalidInput(f"“{hour}{meridiem}” is not a time.", example=SCHEDULE_EXAMPLE)
-        hour = hour % 12 + (12 if meridiem.lower().startswith("p") else 0)
-    if hour > 23 or minute > 59:
+    if meridiem and not 1 <= hour <= 12:
+        raise InvalidInput(f"“{hour}{meridiem}” is not a time.", example=SCHEDULE_EXAMPLE)
+    at = clock_time(hour, minute, meridiem[0].lower() if meridiem else None)
+    if at is None:
         raise InvalidInput(f"“{text.strip()}” is not a time of day.", example=SCHEDULE_EXAMPLE)
-    return WEEKDAYS.index(days[0]), hour, minute
+    return weekday, at.hour, at.minute
 
 
 def schedule_for(session: Session, team_id: str, *, home: ZoneInfo, default_channel: str | None) -> Schedule:
@@ -153,19 +154,6 @@ def change_schedule(session: Session, team_id: str, user_id: str, *, now: dateti
 
 
 @dataclass(frozen=True)
-class DigestContext:
-    team_id: str
-    period: Period
-    now: datetime
-    zone: ZoneInfo
-
-    @property
-    def until(self) -> datetime:
-        """The end of what this digest covers: the period's end, or now for an early digest."""
-        return min(self.now, self.period.end)
-
-
-@dataclass(frozen=True)
 class DigestLine:
     """One item: `label` is plain escaped text (a title, a task), shown as a link to the message
     at `channel_id`/`ts` when there is one; `detail` is mrkdwn that follows it."""
@@ -194,9 +182,6 @@ class DigestSection:
     news: bool = True  # False for what stands week after week (top issues, who is away)
 
 
-DigestSectionSource = Callable[[Session, DigestContext], DigestSection | None]
-
-
 @dataclass(frozen=True)
 class Digest:
     team_id: str
@@ -209,10 +194,18 @@ class Digest:
         return not any(section.news for section in self.sections)
 
 
-def build_digest(session: Session, context: DigestContext, sources: Sequence[DigestSectionSource]) -> Digest:
-    """Ask each area for its section; areas with nothing to report leave theirs out."""
-    sections = [section for source in sources if (section := source(session, context)) is not None]
-    return Digest(team_id=context.team_id, period=context.period, sections=sections)
+# What each area puts in a digest is gathered by `bot.areas.digest` (`DigestContext`, `build_digest`).
+_GATHERED_BY_AREAS = frozenset({"DigestContext", "DigestSectionSource", "build_digest"})
+
+
+def __getattr__(name: str) -> Any:
+    """`DigestContext` and `build_digest` as they were known here, for importers not yet using
+    `bot.areas`: resolved on use, because `bot.areas` itself depends on this module."""
+    if name in _GATHERED_BY_AREAS:
+        from bot.areas import context, digest
+
+        return getattr(context, name, None) or getattr(digest, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Forgetting a member

@@ -679,6 +679,7 @@ def create_issue(
                 status="open", source_channel_id=source.channel_id if source else None,
                 source_ts=source.ts if source else None, source_permalink=source.permalink if source else None,
                 origin=origin, terms=issue_terms(draft.title, draft.tags), revision=1, card_revision=0,
+                # Given rather than stamped: the digest reads its periods from created_at, at the caller's moment.
                 created_at=now, updated_at=now,
             ))
     except IntegrityError:
@@ -950,7 +951,7 @@ def start_form(session: Session, team_id: str, filler: str, prefill: IssuePrefil
         credit=credit.value if credit else None, organisation=organisation, origin=prefill.origin,
         source_channel_id=source.channel_id if source else None, source_ts=source.ts if source else None,
         source_permalink=source.permalink if source else None, issue_id=prefill.issue_id,
-        response_url=prefill.response_url, created_at=now,
+        response_url=prefill.response_url,
     ))
     return form_view(session, row, filler, title=prefill.title, detail=prefill.detail, tags=prefill.tags)
 

@@ -15,26 +15,18 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 
 from bot.services.errors import InvalidInput
+from bot.services.weektimes import NAMED_TIMES, WEEKDAY_NAMES, WEEKDAY_WORDS
 
 MAX_OPTION_TEXT = 200
 OPTION_EXAMPLE = "Tue 1 Dec 10am"
 # A date typed without a year that dateparser put this far ahead was almost certainly meant for
 # this year, and has passed ("23 Nov" typed on 24 Nov).
 ROLLED_OVER_AFTER = timedelta(days=300)
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = WEEKDAY_NAMES
 
-_WEEKDAY_WORDS = {
-    "mon": 0, "monday": 0,
-    "tue": 1, "tues": 1, "tuesday": 1,
-    "wed": 2, "weds": 2, "wednesday": 2,
-    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3,
-    "fri": 4, "friday": 4,
-    "sat": 5, "saturday": 5,
-    "sun": 6, "sunday": 6,
-}
 _WORD = re.compile(r"[a-z]+")
 _WEEKDAY_PATTERN = re.compile(
-    r"\b(?:" + "|".join(sorted(_WEEKDAY_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+    r"\b(?:" + "|".join(sorted(WEEKDAY_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _CLOCK = r"(?:(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\s*(?:[ap]\.?m\.?)?|noon|midday|midnight)"
@@ -45,7 +37,6 @@ _RANGE = re.compile(
     re.IGNORECASE,
 )
 _CLOCK_PARTS = re.compile(r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<meridiem>[ap])?", re.IGNORECASE)
-_NAMED_TIMES = {"noon": (12, 0), "midday": (12, 0), "midnight": (0, 0)}
 
 _PARSER_SETTINGS: dict[str, Any] = {
     "PREFER_DATES_FROM": "future",
@@ -109,9 +100,9 @@ class _Clock:
 
 def _clock(text: str) -> _Clock:
     lowered = text.strip().lower()
-    if lowered in _NAMED_TIMES:
-        hour, minute = _NAMED_TIMES[lowered]
-        return _Clock(hour, minute, None)
+    if lowered in NAMED_TIMES:
+        named = NAMED_TIMES[lowered]
+        return _Clock(named.hour, named.minute, None)
     match = _CLOCK_PARTS.match(lowered)
     assert match is not None  # _RANGE only matches clock shapes
     meridiem = match.group("meridiem")
@@ -122,7 +113,7 @@ def _looks_like_times(start: str, end: str) -> bool:
     """`2-4pm` and `14:00-16:00` are times; `1-3` alone is too ambiguous to guess."""
     def timeish(part: str) -> bool:
         lowered = part.lower()
-        return (lowered.strip() in _NAMED_TIMES or ":" in lowered or "." in lowered
+        return (lowered.strip() in NAMED_TIMES or ":" in lowered or "." in lowered
                 or bool(re.search(r"[ap]\.?m", lowered)))
     return timeish(start) or timeish(end)
 
@@ -161,7 +152,7 @@ def _to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _named_weekdays(text: str) -> set[int]:
-    return {_WEEKDAY_WORDS[word] for word in _WORD.findall(text.lower()) if word in _WEEKDAY_WORDS}
+    return {WEEKDAY_WORDS[word] for word in _WORD.findall(text.lower()) if word in WEEKDAY_WORDS}
 
 
 def _describe(day: date) -> str:

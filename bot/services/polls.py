@@ -176,7 +176,7 @@ def create_poll(
         team_id=team_id, channel_id=channel_id, creator_id=creator_id, title=draft.title, timezone=zone_name,
         allow_if_need_be=draft.allow_if_need_be, hide_votes=draft.hide_votes, anonymous=draft.anonymous,
         deadline=draft.deadline, remind_at=reminder_time(draft.deadline, now=now, lead=reminder_lead),
-        status="open", decision_sequence=0, revision=0, rendered_revision=0, created_at=now, updated_at=now,
+        status="open", decision_sequence=0, revision=0, rendered_revision=0,
     )
     options = [
         PollOption(position=position, label=when.text[:200], starts_at=when.starts_at, all_day=when.all_day,
@@ -184,7 +184,7 @@ def create_poll(
         for position, when in enumerate(draft.options, start=1)
     ]
     repo = PollRepository(session)
-    repo.add(poll, options)
+    repo.add(poll, options=options)
     # Listed before the poll is posted, so its first message already says "0 of 42 answered".
     repo.add_invitees(team_id, poll.id, audience)
     return poll
@@ -436,7 +436,6 @@ def record_vote(
         vote.choice = choice
         vote.changed_at = now
     poll.revision += 1
-    poll.updated_at = now
     return VoteResult(True, choice, option.label, poll.revision, poll.hide_votes or poll.anonymous)
 
 
@@ -465,7 +464,6 @@ def _close(poll: Poll, *, by: str | None, now: datetime) -> None:
     poll.closed_at = now
     poll.closed_by = by
     poll.revision += 1
-    poll.updated_at = now
 
 
 def close_poll(session: Session, team_id: str, poll_id: int, *, user_id: str, is_coordinator: bool,
@@ -505,7 +503,6 @@ def reopen_poll(session: Session, team_id: str, poll_id: int, *, user_id: str, i
     poll.deadline = deadline
     poll.remind_at = reminder_time(deadline, now=now, lead=reminder_lead)
     poll.revision += 1
-    poll.updated_at = now
     return poll
 
 
@@ -536,7 +533,6 @@ def decide_poll(session: Session, team_id: str, poll_id: int, option_id: int, *,
     poll.decided_by = user_id
     poll.decision_sequence += 1
     poll.revision += 1
-    poll.updated_at = now
     return True
 
 

@@ -611,9 +611,9 @@ def create_proposal(
         team_id=team_id, number=repo.next_number(team_id), channel_id=channel_id, author_id=author_id,
         text=draft.text, timezone=zone_name, anonymous=draft.anonymous, hide_positions=draft.hide_positions,
         closes_at=draft.closes_at, remind_at=reminder_time(draft.closes_at, now=now, lead=reminder_lead),
-        status="open", decision_sequence=0, revision=0, rendered_revision=0, created_at=now, updated_at=now,
+        status="open", decision_sequence=0, revision=0, rendered_revision=0,
     )
-    repo.add(proposal, issues)
+    repo.add(proposal, issue_ids=issues)
     repo.add_invitees(team_id, proposal.id, audience)
     return proposal
 
@@ -701,11 +701,10 @@ def record_position(
     previous = position.stance if position else None
     if position is None:
         session.add(ProposalPosition(team_id=team_id, proposal_id=proposal_id, user_id=user_id, stance=stance,
-                                     reason=new_reason, credit=new_credit, created_at=now, changed_at=now))
+                                     reason=new_reason, credit=new_credit, changed_at=now))
     else:
         position.stance, position.reason, position.credit, position.changed_at = stance, new_reason, new_credit, now
     proposal.revision += 1
-    proposal.updated_at = now
     return PositionResult(True, stance, previous, new_reason, new_credit, private, proposal.anonymous, proposal.number)
 
 
@@ -789,7 +788,6 @@ def _close(session: Session, proposal: Proposal, *, by: str | None, now: datetim
     proposal.closed_at = now
     proposal.closed_by = by
     proposal.revision += 1
-    proposal.updated_at = now
 
 
 def _lock(session: Session, team_id: str, proposal_id: int) -> Proposal:
@@ -875,7 +873,6 @@ def record_outcome(session: Session, team_id: str, proposal_id: int, *, user_id:
     proposal.decided_by = user_id
     proposal.decision_sequence += 1
     proposal.revision += 1
-    proposal.updated_at = now
     linked = tuple(ProposalRepository(session).issue_ids_of([proposal.id])[proposal.id])
     issues = IssueRepository(session)
     for issue_id in linked:
@@ -935,7 +932,6 @@ def reschedule(session: Session, team_id: str, proposal_id: int, *, user_id: str
     proposal.closes_at = closes_at
     proposal.remind_at = reminder_time(closes_at, now=now, lead=reminder_lead)
     proposal.revision += 1
-    proposal.updated_at = now
     return proposal
 
 

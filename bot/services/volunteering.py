@@ -223,7 +223,7 @@ def create_call(session: Session, team_id: str, channel_id: str, user_id: str, r
                 now: datetime) -> CallState:
     call = VolunteerCallRepository(session).add(VolunteerCall(
         team_id=team_id, channel_id=channel_id, task=request.task, needed=request.needed, created_by=user_id,
-        created_at=now, deadline=request.deadline, status="open", version=1,
+        deadline=request.deadline, status="open", version=1,
     ))
     return _state(session, call)
 

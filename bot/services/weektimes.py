@@ -2,20 +2,26 @@
 
 `Tue`, `tues`, `Tuesdays`; `10`, `10am`, `2.30pm`, `14:30`, `noon`; day sets such as `Mon-Fri`,
 `weekdays`, `Sat, Sun`, `every day`; and time ranges such as `18:00-21:00` or `6pm to 9pm`.
+
+Each area reads its own sentence shape (a prompt schedule, a digest schedule, a poll option), but
+the words for days and named times, and how an hour with am/pm becomes a time of day, are
+decided here.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import time
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKDAY_SHORT = tuple(name[:3] for name in WEEKDAY_NAMES)
-_WEEKDAY_WORDS = {
+WEEKDAY_WORDS: Mapping[str, int] = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
     "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "sat": 5, "saturday": 5,
     "sun": 6, "sunday": 6,
 }
+NAMED_TIMES: Mapping[str, time] = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 WEEKDAYS = frozenset(range(5))
 WEEKEND = frozenset({5, 6})
 EVERY_DAY = frozenset(range(7))
@@ -29,32 +35,46 @@ _RANGE = re.compile(r"^(?P<start>.+?)\s*(?:-|–|—|to|until|till)\s*(?P<end>.+
 
 def weekday_of(word: str) -> int | None:
     """0 for `mon`, `Monday`, `Mondays`…; None when the word is not a day of the week."""
-    word = word.strip().lower().rstrip(".,")
-    if word in _WEEKDAY_WORDS:
-        return _WEEKDAY_WORDS[word]
-    return _WEEKDAY_WORDS.get(word.removesuffix("s"))
+    return weekday_word(word.strip().lower().rstrip(".,"))
+
+
+def weekday_word(word: str) -> int | None:
+    """`weekday_of` for a word already lower-cased and trimmed: `tue`, `tuesday`, `tuesdays` → 1."""
+    if word in WEEKDAY_WORDS:
+        return WEEKDAY_WORDS[word]
+    return WEEKDAY_WORDS.get(word.removesuffix("s"))
+
+
+def weekday_by_prefix(word: str) -> int | None:
+    """The one day whose name starts with `word` (`fr`, `Frid`, `Th` → 4, 4, 3; at least two letters);
+    None when no day does, or more than one (`T`, `S`)."""
+    days = [day for day, name in enumerate(WEEKDAY_NAMES) if name.lower().startswith(word.lower())]
+    return days[0] if len(word) >= 2 and len(days) == 1 else None
+
+
+def clock_time(hour: int, minute: int, meridiem: str | None = None) -> time | None:
+    """`hour`:`minute`, on the 12-hour clock when `meridiem` is `a` or `p`; None when there is no such
+    time of day (`13pm`, `0am`, `24:00`, `10:60`)."""
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "p" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
 
 
 def parse_time(text: str) -> time | None:
     """`10:00`, `10`, `10am`, `2.30pm`, `14:30`, `noon`, `midnight` → a time; None when it is not one."""
     word = text.strip().lower()
-    if word in ("noon", "midday"):
-        return time(12, 0)
-    if word == "midnight":
-        return time(0, 0)
+    if word in NAMED_TIMES:
+        return NAMED_TIMES[word]
     match = _TIME.match(word)
     if not match:
         return None
     if match.group(3):
-        hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if match.group(3) == "p" else 0)
-    else:
-        hour, minute = int(match.group(4)), int(match.group(5) or 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
+        return clock_time(int(match.group(1)), int(match.group(2) or 0), match.group(3))
+    return clock_time(int(match.group(4)), int(match.group(5) or 0))
 
 
 def parse_days(text: str) -> frozenset[int] | None:

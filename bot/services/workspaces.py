@@ -15,7 +15,7 @@ from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.meeting_hours import MeetingHours
 from bot.services.members import is_coordinator, require_coordinator
 from bot.services.proposals import Quorum, parse_quorum, quorum_from_setting
-from storage.models import Member
+from storage.models import Coordinator, Member
 from storage.repositories.workspaces import CoordinatorRepository, MemberRepository, WorkspaceRepository
 
 
@@ -62,7 +62,6 @@ def set_channel(session: Session, team_id: str, user_id: str, channel_id: str, *
         raise InvalidInput("That is not a channel I can post to.", example="/convene settings channel #wg-commissioning")
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.channel_id = channel_id
-    workspace.updated_at = now
 
 
 def parse_timezone(text: str) -> str:
@@ -95,7 +94,6 @@ def set_timezone(session: Session, team_id: str, user_id: str, zone_name: str, *
     zone_name = parse_timezone(zone_name)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.timezone = zone_name
-    workspace.updated_at = now
     return zone_name
 
 
@@ -107,7 +105,6 @@ def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *
     hours = meeting_hours.DEFAULT_MEETING_HOURS if reset else meeting_hours.parse_meeting_hours(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.meeting_hours = None if reset else hours.to_setting()
-    workspace.updated_at = now
     return hours
 
 
@@ -118,7 +115,6 @@ def set_quorum(session: Session, team_id: str, user_id: str, text: str, *, now: 
     quorum = parse_quorum(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.quorum = quorum.to_setting() if quorum else None
-    workspace.updated_at = now
     return quorum
 
 
@@ -149,7 +145,8 @@ def add_coordinator(session: Session, team_id: str, user_id: str, target_id: str
     WorkspaceRepository(session).get_or_create(team_id, now=now)
     if is_coordinator(session, team_id, target_id, configured=configured_coordinators):
         return False
-    return CoordinatorRepository(session).add(team_id, target_id, added_by=user_id, now=now)
+    return CoordinatorRepository(session).add_once(
+        Coordinator(team_id=team_id, user_id=target_id, added_by=user_id, added_at=now))
 
 
 def remove_coordinator(session: Session, team_id: str, user_id: str, target_id: str, *,

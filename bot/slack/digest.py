@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.areas import DigestContext, DigestSectionSource, build_digest
 from bot.clock import Clock
-from bot.services import digest as digests
-from bot.services.digest import DigestContext, DigestSectionSource, Period, Schedule
+from bot.services.digest import Period, Schedule
 from bot.slack.links import message_linker
 from bot.slack.messages import find_posted as find_message
 from bot.slack.messages import outcome_unknown
@@ -84,7 +84,7 @@ class DigestMessages:
 
         with self.db.unit_of_work() as session:
             context = DigestContext(team_id=team_id, period=period, now=now, zone=schedule.zone)
-            built = digests.build_digest(session, context, self.sections)
+            built = build_digest(session, context, self.sections)
         blocks = digest_view.digest_blocks(built, link_for=message_linker(self.client))
         try:
             response = self.client.chat_postMessage(

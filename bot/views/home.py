@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.home import HomeContext
 from bot.views import availability as availability_views
 from bot.views import digest as digest_views
 from bot.views import help as help_view
@@ -16,6 +15,9 @@ from bot.views import prompts as prompt_views
 from bot.views import proposals as proposal_views
 from bot.views import volunteering as volunteering_views
 from bot.views.blocks import MAX_VIEW_BLOCKS, Block, actions, button, context, divider, fit_blocks, header, section
+
+if TYPE_CHECKING:
+    from bot.areas.context import HomeContext
 
 MEMBER_BUTTONS_BLOCK = "home_buttons"
 COORDINATOR_BUTTONS_BLOCK = "home_coordinator_buttons"

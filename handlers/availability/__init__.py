@@ -17,13 +17,13 @@ from bot.services.availability import AvailabilityDraft, DateRange
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone, zone
 from bot.services.workspaces import parse_timezone, search_timezones
+from bot.slack.home import HomePublisher
 from bot.slack.messages import open_dm
 from bot.text import subcommand
 from bot.views import availability as views
 from bot.views import help as help_view
 from bot.views.heatmap import render_heat_map
 from handlers.common import ephemeral, telling
-from handlers.home import publish as publish_home
 from storage.models import Member
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
@@ -51,6 +51,7 @@ def register(app: App, runtime: Runtime) -> None:
 class AvailabilityHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.home = HomePublisher(runtime.client, runtime.db, runtime.directory, runtime.clock, runtime.settings)
 
     def _member_and_zone(self, team_id: str, user_id: str) -> tuple[Member, ZoneInfo, ZoneInfo]:
         """The member (fresh enough), where their clock is, and the group's home zone."""
@@ -234,7 +235,7 @@ class AvailabilityHandlers:
         ack(response_action="update", view=views.saved_view(saved, zone_in_use=new_zone.key))
         if meta.from_home:
             with telling(None, "refreshing the App Home after saving availability"):
-                publish_home(self.rt, client, team_id, user_id)
+                self.home.publish(team_id, user_id)
 
     # The group's week
     def _show_team(self, client: WebClient, team_id: str, user_id: str, respond: Respond | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -15,7 +15,6 @@ from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services import meeting_hours, personal_data, prompts, proposals, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
-from bot.services.members import is_coordinator
 from bot.slack.forgetting import ForgettingRedraw
 from bot.slack.messages import open_dm
 from bot.text import channel_id_from, subcommand, user_id_from
@@ -25,7 +24,8 @@ from bot.views import personal_data as personal_view
 from bot.views import prompts as prompt_views
 from bot.views import proposals as proposal_views
 from bot.views import settings as settings_view
-from handlers.common import acting_coordinator, ephemeral, telling
+from handlers.common import ephemeral, telling
+from handlers.context import Asking, asking
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,8 @@ class ConveneHandlers:
         self.rt = runtime
 
     # /convene …
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
+                context: BoltContext) -> None:
         sub = subcommand(command.get("text", ""))
         if sub.name in ("", "help"):
             ack(text=help_view.INTRO, blocks=help_view.overview_blocks())
@@ -82,11 +83,12 @@ class ConveneHandlers:
             return
         ack()
         with telling(respond, f"/convene {sub.name}"):
-            route(command, sub.rest, respond, client)
+            route(command, sub.rest, respond, client, asking(context))
 
-    def _settings(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _settings(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                  who: Asking) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
-        self.rt.directory.ensure(team_id, user_id)
+        who.member  # noqa: B018 - Slack's view of them fresh before anything is stored
         sub = subcommand(rest)
         if sub.name == "channel":
             self._change_channel(team_id, user_id, sub.rest, respond, client)
@@ -97,16 +99,15 @@ class ConveneHandlers:
         elif sub.name == "quorum":
             self._change_quorum(team_id, user_id, sub.rest, respond)
         elif sub.name in ("", "show"):
-            self._show_settings(team_id, user_id, respond)
+            self._show_settings(team_id, who.is_coordinator, respond)
         else:
             raise InvalidInput(f"Settings has no “{sub.name}”.", example="/convene settings timezone Europe/London")
 
-    def _show_settings(self, team_id: str, user_id: str, respond: Respond) -> None:
+    def _show_settings(self, team_id: str, can_change: bool, respond: Respond) -> None:
         with self.rt.db.unit_of_work() as session:
             current = workspaces.group_settings(session, team_id, now=self.rt.clock(),
                                                 default_channel=self.rt.settings.convene_channel,
                                                 default_timezone=self.rt.settings.convene_timezone)
-            can_change = is_coordinator(session, team_id, user_id, configured=self.rt.settings.convene_coordinators)
             digest = digests.schedule_for(session, team_id, home=self.rt.home_zone,
                                           default_channel=self.rt.settings.convene_channel)
             prompt_schedule, nudge_days = prompts.pace(session, team_id, now=self.rt.clock())
@@ -151,12 +152,13 @@ class ConveneHandlers:
                                            configured_coordinators=self.rt.settings.convene_coordinators)
         ephemeral(respond, proposal_views.quorum_changed_text(quorum))
 
-    def _coordinators(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _coordinators(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                  who: Asking) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
         configured = self.rt.settings.convene_coordinators
         sub = subcommand(rest)
         if sub.name in ("", "list"):
-            self.rt.directory.ensure(team_id, user_id)
+            who.member  # noqa: B018 - Slack's view of them fresh before listing
             with self.rt.db.unit_of_work() as session:
                 found = workspaces.coordinators(session, team_id, configured=configured)
             ephemeral(respond, "Coordinators", settings_view.coordinators_blocks(found))
@@ -181,7 +183,8 @@ class ConveneHandlers:
         ephemeral(respond, text)
 
     # Your data
-    def _my_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _my_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                  who: Asking) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
         with self.rt.db.unit_of_work() as session:
             sections = personal_data.collect(session, team_id, user_id, areas.PERSONAL_DATA_EXPORTERS)
@@ -198,7 +201,8 @@ class ConveneHandlers:
         )
         ephemeral(respond, "I have sent you a direct message with everything Convene stores about you.")
 
-    def _forget_me(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _forget_me(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                  who: Asking) -> None:
         ephemeral(respond, "Forget me?", personal_view.forget_me_blocks())
 
     def forget_me_confirmed(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -215,28 +219,31 @@ class ConveneHandlers:
                              self.rt.settings).redraw(team_id, user_id, forgotten)
 
     # Deleting the workspace's data
-    def _delete_workspace_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
-        if not acting_coordinator(self.rt, command["team_id"], command["user_id"]):
+    def _delete_workspace_data(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                  who: Asking) -> None:
+        if not who.is_coordinator:
             raise UserFacingError("Only a coordinator can delete the workspace's data (`/convene coordinators list` "
                                   "shows who they are).")
         ephemeral(respond, "Delete the workspace's data?", leaving_view.delete_workspace_data_blocks())
 
-    def delete_workspace_data_confirmed(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def delete_workspace_data_confirmed(self, ack: Ack, body: dict[str, Any], respond: Respond,
+                                        context: BoltContext) -> None:
         ack()
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        team_id = body["team"]["id"]
         with telling(respond, "deleting the workspace's data"):
             # Checked again here, whatever the button says: anyone could send the click.
-            if not acting_coordinator(self.rt, team_id, user_id):
+            if not asking(context).is_coordinator:
                 raise UserFacingError("Only a coordinator can delete the workspace's data.")
             deleted = delete_workspace_data(self.rt, team_id)
             respond(text=leaving_view.workspace_data_deleted_text(deleted), replace_original=True)
 
     # The settings modal
-    def open_settings(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def open_settings(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
+                      context: BoltContext) -> None:
         ack()
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        team_id = body["team"]["id"]
         with telling(respond, "opening the settings modal"):
-            if not acting_coordinator(self.rt, team_id, user_id):
+            if not asking(context).is_coordinator:
                 raise UserFacingError("Only a coordinator can change the settings.")
             with self.rt.db.unit_of_work() as session:
                 current = workspaces.group_settings(session, team_id, now=self.rt.clock(),

@@ -5,20 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import areas
+from bot.areas import DigestContext
 from bot.jobs import digest as digest_jobs
 from bot.runtime import Runtime
 from bot.services import digest as digests
-from bot.services.digest import CATCH_UP_GRACE, DigestContext, Schedule
+from bot.services.digest import CATCH_UP_GRACE, Schedule
 from bot.services.errors import InvalidInput
 from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
 from bot.views import help as help_view
-from handlers.common import dm_teller, ephemeral, require_acting_coordinator, telling
+from handlers.common import dm_teller, ephemeral, telling
+from handlers.context import asking
 from storage.repositories.digest import DigestRepository
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,8 @@ class DigestHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
 
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
+                context: BoltContext) -> None:
         sub = subcommand(command.get("text", ""))
         if sub.name == "help":
             ack(text=help_view.command_help_text("/digest"), blocks=help_view.command_help_blocks("/digest"))
@@ -57,8 +60,7 @@ class DigestHandlers:
         team_id, user_id = command["team_id"], command["user_id"]
         with telling(respond, f"/digest {sub.name}"):
             if not digests.open_to_everyone(sub.name):
-                require_acting_coordinator(self.rt, team_id, user_id, doing=f"use /digest {sub.name}",
-                                           looked_after=digests.LOOKED_AFTER)
+                asking(context).require_coordinator(f"use /digest {sub.name}", looked_after=digests.LOOKED_AFTER)
             route(team_id, user_id, sub.rest, respond)
 
     def _schedule_now(self, team_id: str) -> Schedule:
@@ -81,8 +83,8 @@ class DigestHandlers:
         now = self.rt.clock()
         period = digests.current_period(schedule, now)
         with self.rt.db.unit_of_work() as session:
-            built = digests.build_digest(session, DigestContext(team_id, period, now, schedule.zone),
-                                         areas.DIGEST_SECTIONS)
+            built = areas.build_digest(session, DigestContext(team_id, period, now, schedule.zone),
+                                       areas.DIGEST_SECTIONS)
         return built, schedule
 
     def _preview(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
@@ -91,13 +93,12 @@ class DigestHandlers:
                                             link_for=message_linker(self.rt.client))
         respond(text=digest_view.digest_text(built), blocks=blocks, response_type="ephemeral", replace_original=False)
 
-    def preview_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def preview_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """The App Home's *Digest preview*: what `/digest preview` shows, in a modal (a coordinator's)."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(dm_teller(client, user_id), "previewing the digest from the App Home"):
-            require_acting_coordinator(self.rt, team_id, user_id, doing="preview the digest",
-                                       looked_after=digests.LOOKED_AFTER)
+            asking(context).require_coordinator("preview the digest", looked_after=digests.LOOKED_AFTER)
             # The click's trigger lasts 3 s and the digest may take longer (links to every item).
             opened = client.views_open(trigger_id=body["trigger_id"], view=digest_view.preview_loading_modal())
             built, schedule = self._this_periods_digest(team_id)

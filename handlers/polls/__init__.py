@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -19,7 +19,6 @@ from bot.jobs import polls as poll_jobs
 from bot.runtime import Runtime
 from bot.services import paging, polls, workspaces
 from bot.services.errors import InvalidInput, NotFound, UserFacingError
-from bot.services.members import is_coordinator, member_zone, workspace_zone
 from bot.services.poll_dates import parse_deadline
 from bot.slack.messages import open_dm
 from bot.slack.polls import UPDATE_SPACING_SECONDS, PollMessages, PollRefresher
@@ -27,9 +26,8 @@ from bot.text import escape, subcommand, truncate, unslack
 from bot.views import help as help_view
 from bot.views import polls as views
 from handlers.common import ephemeral, telling
+from handlers.context import asking
 from handlers.polls import suggest as suggest_handlers
-from storage.models import Member
-from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)
 
@@ -97,19 +95,6 @@ class PollHandlers:
                                        sleep=runtime.sleep)
         self.suggester = suggest_handlers.SuggestHandlers(runtime, self)
 
-    # Who is asking
-    def _zone(self, team_id: str, member: Member | None) -> ZoneInfo:
-        with self.rt.db.unit_of_work() as session:
-            workspace = WorkspaceRepository(session).get(team_id)
-        return member_zone(member, workspace_zone(workspace, self.rt.home_zone))
-
-    def _who(self, team_id: str, user_id: str) -> tuple[ZoneInfo, bool]:
-        """The member's time zone and whether they are a coordinator, with Slack's view of them fresh."""
-        member = self.rt.directory.ensure(team_id, user_id)
-        with self.rt.db.unit_of_work() as session:
-            coordinator = is_coordinator(session, team_id, user_id, configured=self.rt.settings.convene_coordinators)
-        return self._zone(team_id, member), coordinator
-
     def _dm_teller(self, client: WebClient, user_id: str) -> Callable[[str], None]:
         """Tells a member something in a DM: modal submissions have no response URL."""
         def tell(text: str) -> None:
@@ -117,7 +102,8 @@ class PollHandlers:
         return tell
 
     # /meet …
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
+                context: BoltContext) -> None:
         text = (command.get("text") or "").strip()
         sub = subcommand(text)
         if sub.name == "help":
@@ -126,7 +112,7 @@ class PollHandlers:
         if sub.name == "list":
             ack()
             with telling(respond, "listing polls"):
-                self._list(command["team_id"], command["user_id"], command["channel_id"], 1, respond,
+                self._list(command["team_id"], asking(context).zone, command["channel_id"], 1, respond,
                            replace_original=False)
             return
         if sub.name == "suggest":
@@ -135,13 +121,12 @@ class PollHandlers:
                 return
             ack()
             with telling(respond, "suggesting times to meet"):
-                self.suggester.command(command, sub.rest, respond)
+                self.suggester.command(command, sub.rest, respond, asking(context))
             return
         if not text:
             ack()
             with telling(respond, "opening the new-poll form"):
-                member = self.rt.directory.ensure(command["team_id"], command["user_id"])
-                zone = self._zone(command["team_id"], member)
+                zone = asking(context).zone
                 client.views_open(trigger_id=command["trigger_id"],
                                   view=views.create_modal(channel_id=command.get("channel_id"), zone_name=zone.key))
             return
@@ -151,22 +136,22 @@ class PollHandlers:
             return
         ack()
         with telling(respond, "creating a poll"):
-            self._create_inline(command, text)
+            self._create_inline(command, text, asking(context).zone)
 
-    def _list(self, team_id: str, user_id: str, channel_id: str, page: int, respond: Respond, *,
+    def _list(self, team_id: str, zone: ZoneInfo, channel_id: str, page: int, respond: Respond, *,
               replace_original: bool) -> None:
         """`/meet list`: a page of the channel's open polls, with Previous / Next."""
-        member = self.rt.directory.ensure(team_id, user_id)
         with self.rt.db.unit_of_work() as session:
             found = polls.open_polls(session, team_id, channel_id=channel_id)
         window, shown = paging.page_of(found, page, views.LIST_PAGE_SIZE)
         links = {summary.poll_id: link for summary in shown
                  if (link := self.messages.permalink(summary.channel_id, summary.message_ts))}
-        blocks = views.list_blocks(channel_id, shown, links, self._zone(team_id, member), window)
+        blocks = views.list_blocks(channel_id, shown, links, zone, window)
         respond(text=f"{len(found)} open poll(s) in this channel", blocks=blocks, response_type="ephemeral",
                 replace_original=replace_original)
 
-    def turn_list_page(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def turn_list_page(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+                       context: BoltContext) -> None:
         ack()
         with telling(respond, "turning a page of polls"):
             channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
@@ -176,15 +161,14 @@ class PollHandlers:
                 page = 0
             if not channel_id or page < 1:
                 raise UserFacingError("That list is out of date; `/meet list` shows it afresh.")
-            self._list(body["team"]["id"], body["user"]["id"], channel_id, page, respond, replace_original=True)
+            self._list(body["team"]["id"], asking(context).zone, channel_id, page, respond, replace_original=True)
 
-    def new_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def new_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """The App Home's *New poll*: the form `/meet` alone opens, its channel the group's to start with."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(self._dm_teller(client, user_id), "opening the new-poll form from the App Home"):
-            member = self.rt.directory.ensure(team_id, user_id)
-            zone = self._zone(team_id, member)
+            zone = asking(context).zone
             with self.rt.db.unit_of_work() as session:
                 channel_id = workspaces.group_settings(
                     session, team_id, now=self.rt.clock(), default_channel=self.rt.settings.convene_channel,
@@ -192,10 +176,8 @@ class PollHandlers:
             client.views_open(trigger_id=body["trigger_id"],
                               view=views.create_modal(channel_id=channel_id, zone_name=zone.key))
 
-    def _create_inline(self, command: dict[str, Any], text: str) -> None:
+    def _create_inline(self, command: dict[str, Any], text: str, zone: ZoneInfo) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
-        member = self.rt.directory.ensure(team_id, user_id)
-        zone = self._zone(team_id, member)
         # Slack escapes &, < and > in command text; the poll keeps what the person typed.
         draft = polls.parse_inline(unslack(text), now=self.rt.clock(), zone=zone)
         self._create_and_post(team_id, user_id, command["channel_id"], draft, zone)
@@ -243,7 +225,8 @@ class PollHandlers:
                                 remind_at=posted.remind_at)
 
     # The create modal
-    def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                          context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         values = view["state"]["values"]
 
@@ -255,8 +238,7 @@ class PollHandlers:
         deadline = value(views.DEADLINE_FIELD).get("value")
         channel_id = value(views.CHANNEL_FIELD).get("selected_conversation")
         settings = {o["value"] for o in value(views.SETTINGS_FIELD).get("selected_options") or []}
-        member = self.rt.directory.ensure(team_id, user_id)  # cached since the modal was opened
-        zone = self._zone(team_id, member)
+        zone = asking(context).zone  # the member was looked up when the modal was opened
         errors: dict[str, str] = {}
         draft = None
         try:
@@ -347,12 +329,12 @@ class PollHandlers:
 
     # Closing, choosing, reopening, deleting
     def close(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-              client: WebClient) -> None:
+              client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "closing a poll"):
             poll_id = _poll_id(action.get("value"))
-            zone, coordinator = self._who(team_id, user_id)
+            zone, coordinator = asking(context).zone, asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 polls.close_poll(session, team_id, poll_id, user_id=user_id, is_coordinator=coordinator,
                                  now=self.rt.clock())
@@ -363,24 +345,25 @@ class PollHandlers:
             self.refresher.request(team_id, poll_id)
 
     def choose(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-               client: WebClient) -> None:
+               client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "opening the final-date chooser"):
-            zone, coordinator = self._who(team_id, user_id)
+            zone, coordinator = asking(context).zone, asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 state = polls.ensure_manager(session, team_id, _poll_id(action.get("value")), user_id=user_id,
                                              is_coordinator=coordinator, doing="choose the final date of")
             client.views_open(trigger_id=body["trigger_id"], view=views.choose_final_modal(state, zone=zone))
 
-    def choose_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def choose_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                         context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         tell = self._dm_teller(client, user_id)
         try:
             poll_id = _metadata_poll_id(view)
             selected = view["state"]["values"][views.FINAL_FIELD][views.FINAL_FIELD].get("selected_option") or {}
             option_id = int(selected.get("value", ""))
-            _, coordinator = self._who(team_id, user_id)
+            coordinator = asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 changed = polls.decide_poll(session, team_id, poll_id, option_id, user_id=user_id,
                                             is_coordinator=coordinator, now=self.rt.clock())
@@ -402,11 +385,11 @@ class PollHandlers:
             self.messages.announce_decision(team_id, poll_id)
 
     def reopen(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-               client: WebClient) -> None:
+               client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "opening the reopen form"):
-            zone, coordinator = self._who(team_id, user_id)
+            zone, coordinator = asking(context).zone, asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 state = polls.ensure_manager(session, team_id, _poll_id(action.get("value")), user_id=user_id,
                                              is_coordinator=coordinator, doing="reopen")
@@ -414,13 +397,14 @@ class PollHandlers:
                 raise InvalidInput("The final date has been chosen already; use *Change final date* to pick another.")
             client.views_open(trigger_id=body["trigger_id"], view=views.reopen_modal(state, zone_name=zone.key))
 
-    def reopen_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def reopen_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                         context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         typed = view["state"]["values"].get(views.DEADLINE_FIELD, {}).get(views.DEADLINE_FIELD, {}).get("value")
         now = self.rt.clock()
         try:
             poll_id = _metadata_poll_id(view)
-            zone, coordinator = self._who(team_id, user_id)
+            zone, coordinator = asking(context).zone, asking(context).is_coordinator
             deadline = parse_deadline(typed, now=now, zone=zone) if typed and typed.strip() else None
             with self.rt.db.unit_of_work() as session:
                 poll = polls.reopen_poll(session, team_id, poll_id, user_id=user_id, is_coordinator=coordinator,
@@ -435,12 +419,12 @@ class PollHandlers:
             self.refresher.request(team_id, poll_id)
 
     def delete(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-               client: WebClient) -> None:
+               client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "deleting a poll"):
             poll_id = _poll_id(action.get("value"))
-            _, coordinator = self._who(team_id, user_id)
+            coordinator = asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 deleted = polls.delete_poll(session, team_id, poll_id, user_id=user_id, is_coordinator=coordinator)
             poll_jobs.cancel_all(self.rt.jobs, poll_id)

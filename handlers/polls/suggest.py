@@ -6,9 +6,8 @@ import logging
 import re
 import secrets
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -16,11 +15,11 @@ from bot.runtime import Runtime
 from bot.services import suggest
 from bot.services.availability import load_availability
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.members import member_zone, workspace_zone
 from bot.services.suggest import Proposal
 from bot.views import polls as poll_views
 from bot.views import suggest as views
 from handlers.common import ephemeral, telling
+from handlers.context import Asking, asking
 from storage.models import Member
 from storage.repositories.ledger import DispatchLedger
 from storage.repositories.workspaces import WorkspaceRepository
@@ -50,18 +49,11 @@ class SuggestHandlers:
         self.rt = runtime
         self.polls = polls
 
-    def _zones(self, team_id: str, user_id: str) -> tuple[Member, ZoneInfo, ZoneInfo]:
-        """The member, their time zone and the group's."""
-        member = self.rt.directory.ensure(team_id, user_id)
-        with self.rt.db.unit_of_work() as session:
-            home = workspace_zone(WorkspaceRepository(session).get(team_id), self.rt.home_zone)
-        return member, member_zone(member, home), home
-
     # /meet suggest …
-    def command(self, command: dict[str, Any], text: str, respond: Respond) -> None:
+    def command(self, command: dict[str, Any], text: str, respond: Respond, who: Asking) -> None:
         """After the ack: read the request, rank the channel's times, answer ephemerally."""
         team_id, user_id = command["team_id"], command["user_id"]
-        _, zone, home = self._zones(team_id, user_id)
+        zone, home = who.zone, who.home_zone
         now = self.rt.clock()
         request = suggest.parse_request(text, now=now, zone=zone, home=home)
         channel_id, people = self._audience(team_id, request.channel_id, command.get("channel_id"))
@@ -114,12 +106,13 @@ class SuggestHandlers:
                            ) from None
 
     # Start a poll with these
-    def start(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def start(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+              context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "starting a poll from suggested times"):
             proposed = Proposal.from_value(action.get("value"))
-            _, zone, _ = self._zones(team_id, user_id)
+            zone = asking(context).zone
             draft = suggest.poll_draft(proposed, now=self.rt.clock(), zone=zone)
             posted: list[PostedPoll] = []
 
@@ -154,12 +147,11 @@ class SuggestHandlers:
 
     # Edit and start: the /meet form, filled in
     def edit(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-             client: WebClient) -> None:
+             client: WebClient, context: BoltContext) -> None:
         ack()
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "opening the poll form with suggested times"):
             proposed = Proposal.from_value(action.get("value"))
-            _, zone, _ = self._zones(team_id, user_id)
+            zone = asking(context).zone
             now = self.rt.clock()
             starts = suggest.upcoming_starts(proposed, now=now)
             client.views_open(trigger_id=body["trigger_id"], view=poll_views.create_modal(
@@ -168,14 +160,17 @@ class SuggestHandlers:
                 deadline=suggest.deadline_label(suggest.poll_deadline(starts, now=now), zone)))
 
     # Ask the others to set their availability
-    def nudge(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def nudge(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+              context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "asking members to set their availability"):
             channel_id = str(action.get("value") or "")
             if not CHANNEL_ID.match(channel_id):
                 raise InvalidInput("That button no longer works; run `/meet suggest` again.", example=suggest.EXAMPLE)
-            asker, _, home = self._zones(team_id, user_id)
+            who = asking(context)
+            asker, home = who.member, who.home_zone
+            assert asker is not None  # a click always has someone behind it
             people = [m.user_id for m in self._people(team_id, channel_id)]
             with self.rt.db.unit_of_work() as session:
                 known = {m.user_id for m in load_availability(session, team_id, home=home, user_ids=people)}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,15 +22,14 @@ from bot.jobs import proposals as proposal_jobs
 from bot.runtime import Runtime
 from bot.services import proposals, workspaces
 from bot.services.errors import InvalidInput, NotFound, UserFacingError
-from bot.services.members import member_zone, workspace_zone
 from bot.slack.issue_cards import IssueCards
 from bot.slack.polls import UPDATE_SPACING_SECONDS, PollRefresher
 from bot.slack.proposals import ProposalMessages
 from bot.text import escape, subcommand, truncate
 from bot.views import help as help_view
 from bot.views import proposals as views
-from handlers.common import acting_coordinator, ephemeral, telling
-from storage.repositories.workspaces import WorkspaceRepository
+from handlers.common import ephemeral, telling
+from handlers.context import asking
 
 logger = logging.getLogger(__name__)
 
@@ -100,18 +99,12 @@ class ProposalHandlers:
         self.refresher = PollRefresher(self.messages, runtime.executor, spacing=UPDATE_SPACING_SECONDS,
                                        sleep=runtime.sleep)
 
-    # Who is asking
-    def _zone(self, team_id: str, user_id: str) -> ZoneInfo:
-        member = self.rt.directory.ensure(team_id, user_id)
-        with self.rt.db.unit_of_work() as session:
-            workspace = WorkspaceRepository(session).get(team_id)
-        return member_zone(member, workspace_zone(workspace, self.rt.home_zone))
-
     def _teller(self, user_id: str) -> Callable[[str], None]:
         return lambda text: self.messages.tell(user_id, text)
 
     # /propose …
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
+                context: BoltContext) -> None:
         text = (command.get("text") or "").strip()
         sub = subcommand(text)
         if sub.name == "help":
@@ -130,7 +123,7 @@ class ProposalHandlers:
         if not text:
             ack()
             with telling(respond, "opening the new-proposal form"):
-                zone = self._zone(command["team_id"], command["user_id"])
+                zone = asking(context).zone
                 self.messages.open_form(command["trigger_id"], views.create_modal(
                     channel_id=command.get("channel_id"), zone_name=zone.key))
             return
@@ -141,7 +134,7 @@ class ProposalHandlers:
             return
         ack()
         with telling(respond, "making a proposal"):
-            self._create_inline(command, text, respond)
+            self._create_inline(command, text, respond, asking(context).zone)
 
     def _list(self, team_id: str, rest: str, respond: Respond, *, replace_original: bool,
               which: str | None = None, page: int | None = None) -> None:
@@ -164,12 +157,11 @@ class ProposalHandlers:
         link = self.messages.permalink(state.channel_id, state.message_ts)
         ephemeral(respond, f"Proposal {state.number}", views.show_blocks(state, link))
 
-    def _create_inline(self, command: dict[str, Any], text: str, respond: Respond) -> None:
+    def _create_inline(self, command: dict[str, Any], text: str, respond: Respond, zone: ZoneInfo) -> None:
         team_id, user_id, channel_id = command["team_id"], command["user_id"], command.get("channel_id") or ""
         if not channel_id.startswith(("C", "G")):
             raise InvalidInput("Propose in the group's channel, where everyone can take a position: "
                                "or use `/propose` alone to pick the channel.", example=proposals.CREATE_EXAMPLE)
-        zone = self._zone(team_id, user_id)
         # Slack escapes &, < and > in command text; the proposal keeps what the person typed.
         draft = proposals.parse_inline(text, now=self.rt.clock(), zone=zone)
         with self.rt.db.unit_of_work() as session:
@@ -210,14 +202,14 @@ class ProposalHandlers:
             return []
 
     # The new-proposal form
-    def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         text = _field(view, views.TEXT_FIELD).get("value") or ""
         picked = [o.get("value", "") for o in _field(view, views.ISSUES_FIELD).get("selected_options") or []]
         closes = _field(view, views.CLOSES_FIELD).get("value")
         channel_id = _field(view, views.CHANNEL_FIELD).get("selected_conversation")
         settings = {o.get("value") for o in _field(view, views.SETTINGS_FIELD).get("selected_options") or []}
-        zone = self._zone(team_id, user_id)  # cached since the form was opened
+        zone = asking(context).zone  # the member was looked up when the form was opened
         errors: dict[str, str] = {}
         draft = None
         issue_ids: list[int] = []
@@ -251,11 +243,11 @@ class ProposalHandlers:
             found = proposals.issue_choices(session, team_id, payload.get("value") or "")
         ack(options=views.issue_options(found))
 
-    def new_from_home(self, ack: Ack, body: dict[str, Any]) -> None:
+    def new_from_home(self, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(self._teller(user_id), "opening the new-proposal form"):
-            zone = self._zone(team_id, user_id)
+            zone = asking(context).zone
             with self.rt.db.unit_of_work() as session:
                 channel_id = workspaces.group_settings(
                     session, team_id, now=self.rt.clock(), default_channel=self.rt.settings.convene_channel,
@@ -345,12 +337,13 @@ class ProposalHandlers:
             self.messages.open_form(body["trigger_id"], views.positions_modal(state))
 
     # Closing and the outcome
-    def outcome_form(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def outcome_form(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+                     context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         tell: Any = respond if body.get("response_url") else self._teller(user_id)
         with telling(tell, "opening the outcome form"):
-            coordinator = acting_coordinator(self.rt, team_id, user_id)
+            coordinator = asking(context).is_coordinator
             proposal_id = _proposal_id(action.get("value"))
             with self.rt.db.unit_of_work() as session:
                 proposals.ensure_manager(session, team_id, proposal_id, user_id=user_id, is_coordinator=coordinator,
@@ -360,7 +353,7 @@ class ProposalHandlers:
                 raise NotFound("That proposal no longer exists.")
             self.messages.open_form(body["trigger_id"], views.outcome_modal(state))
 
-    def outcome_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def outcome_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         outcome = (_field(view, views.OUTCOME_FIELD).get("selected_option") or {}).get("value") or ""
         # What is typed in a form arrives as typed (only command text comes escaped by Slack).
@@ -371,7 +364,7 @@ class ProposalHandlers:
         has_resolution_field = any(b.get("block_id") == views.RESOLUTION_FIELD for b in view.get("blocks") or [])
         try:
             proposal_id = _metadata_id(view)
-            coordinator = acting_coordinator(self.rt, team_id, user_id)
+            coordinator = asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 decided = proposals.record_outcome(
                     session, team_id, proposal_id, user_id=user_id, is_coordinator=coordinator, outcome=outcome,
@@ -398,24 +391,25 @@ class ProposalHandlers:
                 for issue_id in decided.issue_ids[:CARDS_UPDATED_AT_ONCE]:
                     self.cards.update_card(team_id, issue_id)
 
-    def reschedule_form(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def reschedule_form(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+                        context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "opening the closing-time form"):
-            coordinator = acting_coordinator(self.rt, team_id, user_id)
+            coordinator = asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 state = proposals.ensure_reschedulable(session, team_id, _proposal_id(action.get("value")),
                                                        user_id=user_id, is_coordinator=coordinator)
-            zone = self._zone(team_id, user_id)
+            zone = asking(context).zone
             self.messages.open_form(body["trigger_id"], views.reschedule_modal(state, zone_name=zone.key))
 
-    def reschedule_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def reschedule_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         typed = _field(view, views.CLOSES_FIELD).get("value") or ""
         try:
             proposal_id = _metadata_id(view)
-            coordinator = acting_coordinator(self.rt, team_id, user_id)
-            zone = self._zone(team_id, user_id)
+            coordinator = asking(context).is_coordinator
+            zone = asking(context).zone
             with self.rt.db.unit_of_work() as session:
                 proposal = proposals.reschedule(session, team_id, proposal_id, user_id=user_id,
                                                 is_coordinator=coordinator, closes_text=typed, zone=zone,
@@ -429,12 +423,13 @@ class ProposalHandlers:
             proposal_jobs.plan(self.rt.jobs, team_id, proposal_id, closes_at=closes_at, remind_at=remind_at)
             self.refresher.request(team_id, proposal_id)
 
-    def delete(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def delete(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+               context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "deleting a proposal"):
             proposal_id = _proposal_id(action.get("value"))
-            coordinator = acting_coordinator(self.rt, team_id, user_id)
+            coordinator = asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 deleted = proposals.delete_proposal(session, team_id, proposal_id, user_id=user_id,
                                                     is_coordinator=coordinator)

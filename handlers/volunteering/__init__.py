@@ -16,6 +16,7 @@ from bot.services import volunteering
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone
 from bot.services.workspaces import group_settings
+from bot.slack.home import HomePublisher
 from bot.slack.messages import post_findable
 from bot.slack.volunteer_calls import VolunteerCalls
 from bot.text import escape, subcommand, unslack
@@ -23,7 +24,6 @@ from bot.views import help as help_view
 from bot.views import volunteering as views
 from bot.views.home import read_pages
 from handlers.common import acting_coordinator, dm_teller, ephemeral, telling
-from handlers.home import publish as publish_home
 from storage.models.volunteering import MAX_PEOPLE_NEEDED, MAX_TASK_LENGTH
 from storage.repositories.workspaces import WorkspaceRepository
 
@@ -52,6 +52,7 @@ class VolunteerHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.calls = VolunteerCalls(runtime.client, runtime.db, runtime.sender)
+        self.home = HomePublisher(runtime.client, runtime.db, runtime.directory, runtime.clock, runtime.settings)
 
     def _zone(self, team_id: str, user_id: str) -> Any:
         member = self.rt.directory.ensure(team_id, user_id)
@@ -204,7 +205,7 @@ class VolunteerHandlers:
                 self.calls.announce_closed(answered.state)
                 schedule_close(self.rt.jobs, answered.state)
             if (body.get("view") or {}).get("type") == "home":
-                publish_home(self.rt, client, team_id, user_id, pages=read_pages(body["view"]))
+                self.home.publish(team_id, user_id, pages=read_pages(body["view"]))
 
     # The overflow menu: close now, or change places and deadline
     def manage(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,

@@ -5,12 +5,10 @@ Organisation, time-zone override and dates away live with the member (`storage.m
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, UpdatedAt
 from storage.models.personal import Forget, personal
 
 # The names of the parts of the day; what they mean in hours is `bot.services.availability.PARTS_OF_DAY`.
@@ -18,7 +16,7 @@ PART_NAMES = ("morning", "afternoon", "evening")
 MAX_HOURS_PER_MONTH = 744  # every hour of a 31-day month
 
 
-class AvailabilityProfile(Base):
+class AvailabilityProfile(UpdatedAt, Base):
     """A member has said when they are usually free (even if the answer is "never")."""
 
     __tablename__ = "availability_profiles"
@@ -27,7 +25,6 @@ class AvailabilityProfile(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True,
                                          info=personal(Forget.DELETE_ROW, "your availability"))
     hours_per_month: Mapped[int | None]
-    updated_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id", "user_id"], ["members.team_id", "members.user_id"], ondelete="CASCADE"),

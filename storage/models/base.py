@@ -1,13 +1,15 @@
-"""The declarative base: naming convention and time-zone-aware timestamps."""
+"""The declarative base: naming convention, time-zone-aware instants, and the timestamp mixins."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from storage.models.personal import Forget
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,3 +45,57 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+class CreatedAt:
+    """`created_at`: stamped from the session's clock when the row is first flushed, unless given."""
+
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class UpdatedAt:
+    """`updated_at`: stamped from the session's clock on insert, and again whenever the row is edited.
+
+    Not every write is an edit. Forget-me clearing a member's name from a row that stays with the
+    group is not one, nor is a change confined to `not_edits`, the bookkeeping Convene keeps for
+    itself (where its message is, the rotation order): the redraw sweepers wait for a row to go
+    quiet, and such writes must not make it look freshly changed. A flush that sets `updated_at`
+    itself keeps that value.
+    """
+
+    updated_at: Mapped[datetime] = mapped_column()
+    not_edits: ClassVar[frozenset[str]] = frozenset()
+
+
+class Timestamps(CreatedAt, UpdatedAt):
+    """Both `created_at` and `updated_at`."""
+
+
+def stamp_timestamps(session: Session, now: datetime) -> None:
+    """Fill in the timestamps of what `session` is about to flush (called from `before_flush`)."""
+    for row in session.new:
+        if isinstance(row, CreatedAt) and row.created_at is None:
+            row.created_at = now
+        if isinstance(row, UpdatedAt) and row.updated_at is None:
+            row.updated_at = now
+    for row in session.dirty:
+        if isinstance(row, UpdatedAt) and _edited(row):
+            row.updated_at = now
+
+
+def _edited(row: UpdatedAt) -> bool:
+    state = inspect(row)
+    if state.attrs.updated_at.history.has_changes():
+        return False
+    columns = state.mapper.column_attrs
+    for attr in state.attrs:
+        if attr.key not in columns or attr.key in row.not_edits or not attr.history.has_changes():
+            continue
+        if not (_forgets_a_member(columns[attr.key].columns[0]) and attr.value is None):
+            return True
+    return False
+
+
+def _forgets_a_member(column: Any) -> bool:
+    declared = column.info.get("personal")
+    return declared is not None and declared.forget is Forget.CLEAR

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, UpdatedAt
 from storage.models.personal import Forget, personal
 
 
-class DigestSettings(Base):
+class DigestSettings(UpdatedAt, Base):
     """A workspace's digest schedule; without a row the default (Friday 16:00) applies."""
 
     __tablename__ = "digest_settings"
@@ -24,7 +24,6 @@ class DigestSettings(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))  # None: the group's channel
     updated_by: Mapped[str | None] = mapped_column(String(32), info=personal(
         Forget.CLEAR, "the digest settings, which you changed last"))
-    updated_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, CreatedAt, Timestamps
 from storage.models.personal import Forget, personal
 
 CREDITS = ("named", "organisation", "anonymous", "pending")
 STATUSES = ("open", "closed")
 
 
-class Issue(Base):
+class Issue(Timestamps, Base):
     """One commissioning issue, numbered per workspace.
 
     `author_id` is the person credited (who raised it, or who wrote the message it was logged
@@ -62,8 +62,6 @@ class Issue(Base):
     plus_ones: Mapped[int] = mapped_column(default=0)
     revision: Mapped[int] = mapped_column(default=1)
     card_revision: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
@@ -93,7 +91,7 @@ class IssueTag(Base):
     )
 
 
-class IssueVote(Base):
+class IssueVote(CreatedAt, Base):
     """A member's +1 on an issue: at most one per member per issue."""
 
     __tablename__ = "issue_votes"
@@ -102,7 +100,6 @@ class IssueVote(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True, info=personal(
         Forget.DELETE_ROW, "your +1", shown_in_slack=True))
     team_id: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["issue_id"], ["issues.id"], ondelete="CASCADE"),
@@ -142,7 +139,7 @@ class IssueCounter(Base):
     __table_args__ = (ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),)
 
 
-class IssueForm(Base):
+class IssueForm(CreatedAt, Base):
     """An issue form someone has open: what it was opened from, kept here rather than in the form.
 
     The form itself carries only `token`; who is credited, how, and what the issue comes from are
@@ -166,7 +163,6 @@ class IssueForm(Base):
     source_permalink: Mapped[str | None] = mapped_column(String(1000))
     issue_id: Mapped[int | None]  # editing this issue
     response_url: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, Timestamps
 from storage.models.personal import Forget, personal
 
 POLL_STATUSES = ("open", "closed", "decided")
 VOTE_CHOICES = ("yes", "maybe", "no")
 
 
-class Poll(Base):
+class Poll(Timestamps, Base):
     """A question "when shall we meet?" posted in a channel, with the message that shows it.
 
     `revision` goes up with every change people can see (a vote, closing, a decision) in the same
@@ -24,6 +24,7 @@ class Poll(Base):
     """
 
     __tablename__ = "polls"
+    not_edits = frozenset({"message_ts"})  # set once the poll is posted
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -52,8 +53,6 @@ class Poll(Base):
     decision_sequence: Mapped[int] = mapped_column(default=0)
     revision: Mapped[int] = mapped_column(default=0)
     rendered_revision: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),

@@ -14,17 +14,16 @@ from datetime import datetime
 from sqlalchemy import ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, CreatedAt
 
 
-class WorkspaceSecret(Base):
+class WorkspaceSecret(CreatedAt, Base):
     """A random key per workspace, made on first use: it hashes the IDs of forgotten members."""
 
     __tablename__ = "workspace_secrets"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret: Mapped[str] = mapped_column(String(64))  # 32 random bytes, hex
-    created_at: Mapped[datetime]
 
     __table_args__ = (ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, Timestamps, UpdatedAt
 from storage.models.personal import Forget, personal
 
 CADENCES = ("off", "weekly", "fortnightly", "monthly")
@@ -17,10 +17,11 @@ ROUND_KINDS = ("scheduled", "manual")
 DEFAULT_NUDGE_DAYS = 3
 
 
-class PromptSettings(Base):
+class PromptSettings(UpdatedAt, Base):
     """A workspace's prompt schedule and pace; one row per workspace."""
 
     __tablename__ = "prompt_settings"
+    not_edits = frozenset({"bank_loaded_at"})  # the starter bank loading itself, not a coordinator
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     cadence: Mapped[str] = mapped_column(String(16), default="off")
@@ -32,7 +33,6 @@ class PromptSettings(Base):
     schedule_set_at: Mapped[datetime | None]
     nudge_after_days: Mapped[int | None] = mapped_column(default=DEFAULT_NUDGE_DAYS)
     bank_loaded_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(32), info=personal(
         Forget.CLEAR, "the prompt schedule, which you changed last"))
 
@@ -44,10 +44,11 @@ class PromptSettings(Base):
     )
 
 
-class Prompt(Base):
+class Prompt(Timestamps, Base):
     """A question in a workspace's bank. `number` never changes; `position` is its place in the queue."""
 
     __tablename__ = "prompts"
+    not_edits = frozenset({"position"})  # rotation order moves as rounds go out
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -57,8 +58,6 @@ class Prompt(Base):
     # The key of a question shipped with Convene (bot/data/prompts.json); None for the group's own.
     bank_key: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(32), info=personal(Forget.CLEAR, "a prompt you wrote"))
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
 
     __table_args__ = (
@@ -130,7 +129,7 @@ class PromptDelivery(Base):
     )
 
 
-class PromptAnswer(Base):
+class PromptAnswer(Timestamps, Base):
     """A member's answer to a delivery: typed in the Answer modal, or written as a message in the DM.
 
     `source_key` is "modal" for the modal's answer and the message's ts for a message, so each
@@ -151,8 +150,6 @@ class PromptAnswer(Base):
     credit: Mapped[str] = mapped_column(String(16))
     organisation: Mapped[str | None] = mapped_column(String(200))  # as it was when they answered
     shareable: Mapped[bool] = mapped_column(default=False)  # may be quoted in the digest
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
@@ -165,7 +162,7 @@ class PromptAnswer(Base):
     )
 
 
-class PromptMember(Base):
+class PromptMember(UpdatedAt, Base):
     """A member's own prompt preferences: a pause, and how they last chose to be credited."""
 
     __tablename__ = "prompt_members"
@@ -176,7 +173,6 @@ class PromptMember(Base):
     paused_until: Mapped[datetime | None]
     credit: Mapped[str | None] = mapped_column(String(16))
     shareable: Mapped[bool | None]
-    updated_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, CreatedAt, Timestamps
 from storage.models.personal import Forget, personal
 
 PROPOSAL_STATUSES = ("open", "closed", "decided")
@@ -18,7 +18,7 @@ POSITION_CREDITS = ("named", "organisation", "anonymous")
 QUORUM_BASES = ("organisations", "members")
 
 
-class Proposal(Base):
+class Proposal(Timestamps, Base):
     """An ask put to the group in a channel, numbered per workspace, with the message that shows it.
 
     `status` is open (taking positions), closed (its time came or it was closed, waiting for the
@@ -31,6 +31,7 @@ class Proposal(Base):
     """
 
     __tablename__ = "proposals"
+    not_edits = frozenset({"message_ts"})  # set once the proposal is posted
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -66,8 +67,6 @@ class Proposal(Base):
     decision_sequence: Mapped[int] = mapped_column(default=0)
     revision: Mapped[int] = mapped_column(default=0)
     rendered_revision: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
 
     __table_args__ = (
         ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], ondelete="CASCADE"),
@@ -124,7 +123,7 @@ class ProposalInvitee(Base):
     )
 
 
-class ProposalPosition(Base):
+class ProposalPosition(CreatedAt, Base):
     """A member's position on a proposal, with their reason and how they chose to be credited.
 
     One per member per proposal, changed in place. `organisation` is the member's organisation as
@@ -142,7 +141,6 @@ class ProposalPosition(Base):
     credit: Mapped[str] = mapped_column(String(16), default="named")
     organisation: Mapped[str | None] = mapped_column(String(200), info=personal(
         Forget.DELETE_ROW, "your organisation, with your position", owner="user_id"))
-    created_at: Mapped[datetime]
     changed_at: Mapped[datetime]
 
     __table_args__ = (

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, CreatedAt
 from storage.models.personal import Forget, personal
 
 MAX_PEOPLE_NEEDED = 100
 MAX_TASK_LENGTH = 300
 
 
-class VolunteerCall(Base):
+class VolunteerCall(CreatedAt, Base):
     """A task posted with `/volunteer`, open until enough people sign up, its deadline, or its poster closes it."""
 
     __tablename__ = "volunteer_calls"
@@ -28,7 +28,6 @@ class VolunteerCall(Base):
     # None once the poster has asked Convene to forget them; the call stays with the group.
     created_by: Mapped[str | None] = mapped_column(String(32), info=personal(
         Forget.CLEAR, "a call for volunteers you posted", shown_in_slack=True))
-    created_at: Mapped[datetime]
     deadline: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
     close_reason: Mapped[str | None] = mapped_column(String(16))  # filled | deadline | closed

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, Timestamps
 from storage.models.personal import Forget, personal
 
 
-class Workspace(Base):
+class Workspace(Timestamps, Base):
     """A Slack workspace Convene serves; every other row belongs to one."""
 
     __tablename__ = "workspaces"
@@ -28,8 +28,6 @@ class Workspace(Base):
     # When Convene was uninstalled from the workspace (app_uninstalled / tokens_revoked); its jobs
     # send nothing until it is installed again, and its data is deleted after the host's retention.
     uninstalled_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
 
 
 class Member(Base):

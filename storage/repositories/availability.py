@@ -47,9 +47,10 @@ class AvailabilityRepository:
         """Make the member's pattern exactly `slots` and their hours `hours_per_month`."""
         profile = self.profile(team_id, user_id)
         if profile is None:
-            profile = AvailabilityProfile(team_id=team_id, user_id=user_id, updated_at=now)
+            profile = AvailabilityProfile(team_id=team_id, user_id=user_id)
             self.session.add(profile)
         profile.hours_per_month = hours_per_month
+        # The pattern itself lives in weekly_slots, so the profile may not change: stamp it anyway.
         profile.updated_at = now
         self.session.flush()
         self.session.execute(delete(WeeklySlot).where(WeeklySlot.team_id == team_id, WeeklySlot.user_id == user_id))

@@ -20,7 +20,7 @@ class PollRepository:
         self.session = session
 
     # Polls
-    def add(self, poll: Poll, options: Sequence[PollOption]) -> Poll:
+    def add(self, poll: Poll, *, options: Sequence[PollOption]) -> Poll:
         """Store a poll with its options; IDs are assigned on return."""
         self.session.add(poll)
         self.session.flush()

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts, rows_changed
+from storage.db import add_once, insert_ignoring_conflicts, rows_changed
 from storage.models import (
     Member,
     Prompt,
@@ -107,12 +107,10 @@ class PromptRepository:
             select(func.coalesce(func.max(Prompt.position), 0)).where(Prompt.team_id == team_id)
         ) or 0)
 
-    def add(self, team_id: str, question: str, *, now: datetime, created_by: str | None = None,
-            bank_key: str | None = None) -> Prompt:
-        prompt = Prompt(
-            team_id=team_id, number=self.next_number(team_id), position=self.last_position(team_id) + 1,
-            question=question, bank_key=bank_key, created_by=created_by, created_at=now, updated_at=now,
-        )
+    def add(self, prompt: Prompt) -> Prompt:
+        """Store a new prompt with the workspace's next number, last in the queue."""
+        prompt.number = self.next_number(prompt.team_id)
+        prompt.position = self.last_position(prompt.team_id) + 1
         self.session.add(prompt)
         self.session.flush()
         return prompt
@@ -367,10 +365,9 @@ class AnswerRepository:
             select(PromptAnswer).where(PromptAnswer.delivery_id == delivery_id, PromptAnswer.source_key == "modal")
         )
 
-    def add(self, values: dict[str, object]) -> bool:
-        """Insert an answer unless this delivery already has one from the same source (a retried event)."""
-        return insert_ignoring_conflicts(self.session, PromptAnswer, values,
-                                         conflict_columns=["delivery_id", "source_key"])
+    def add_once(self, answer: PromptAnswer) -> bool:
+        """Store an answer unless this delivery already has one from the same source (a retried event)."""
+        return add_once(self.session, answer, conflict_columns=["delivery_id", "source_key"])
 
     def from_message(self, team_id: str, channel_id: str, message_ts: str) -> PromptAnswer | None:
         return self.session.scalar(

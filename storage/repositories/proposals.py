@@ -32,7 +32,7 @@ class ProposalRepository:
         last = self.session.scalar(select(func.max(Proposal.number)).where(Proposal.team_id == team_id))
         return int(last or 0) + 1
 
-    def add(self, proposal: Proposal, issue_ids: Sequence[int]) -> Proposal:
+    def add(self, proposal: Proposal, *, issue_ids: Sequence[int]) -> Proposal:
         """Store a proposal with the issues it addresses (in the order given); IDs are assigned on return."""
         self.session.add(proposal)
         self.session.flush()

@@ -109,9 +109,10 @@ class VolunteerResponseRepository:
             select(VolunteerResponse).where(VolunteerResponse.call_id == call_id, VolunteerResponse.user_id == user_id)
         )
 
-    def add(self, response: VolunteerResponse) -> None:
+    def add(self, response: VolunteerResponse) -> VolunteerResponse:
         self.session.add(response)
         self.session.flush()
+        return response
 
     def by_member(self, team_id: str, user_id: str) -> Sequence[tuple[VolunteerResponse, VolunteerCall]]:
         rows = self.session.execute(

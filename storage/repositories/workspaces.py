@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import insert_ignoring_conflicts, rows_changed
+from storage.db import add_once, insert_ignoring_conflicts, rows_changed
 from storage.models import Absence, Base, Coordinator, Member, Workspace
 
 
@@ -46,14 +46,12 @@ class WorkspaceRepository:
         workspace = self.get_or_create(team_id, now=now)
         if workspace.uninstalled_at is None:
             workspace.uninstalled_at = now
-            workspace.updated_at = now
 
     def mark_installed(self, team_id: str, *, name: str | None, now: datetime) -> None:
         workspace = self.get_or_create(team_id, now=now)
         workspace.uninstalled_at = None
         if name:
             workspace.name = name
-        workspace.updated_at = now
 
     def back_in_service(self, team_id: str, *, now: datetime) -> bool:
         """Clear an uninstall (Slack is sending from the workspace again); True when there was one."""
@@ -138,14 +136,9 @@ class CoordinatorRepository:
     def contains(self, team_id: str, user_id: str) -> bool:
         return self.session.get(Coordinator, (team_id, user_id)) is not None
 
-    def add(self, team_id: str, user_id: str, *, added_by: str, now: datetime) -> bool:
+    def add_once(self, coordinator: Coordinator) -> bool:
         """True when the member was not a coordinator before."""
-        return insert_ignoring_conflicts(
-            self.session,
-            Coordinator,
-            {"team_id": team_id, "user_id": user_id, "added_by": added_by, "added_at": now},
-            conflict_columns=["team_id", "user_id"],
-        )
+        return add_once(self.session, coordinator, conflict_columns=["team_id", "user_id"])
 
     def remove(self, team_id: str, user_id: str) -> bool:
         result = self.session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.home import HomeContext
+from bot.areas.context import HomeContext
 from bot.services.meeting_hours import DEFAULT_MEETING_HOURS
 from bot.services.workspaces import Coordinators, GroupSettings
 from bot.views import blocks as kit

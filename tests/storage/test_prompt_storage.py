@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.services import prompts as service
 from storage.db import Database
-from storage.models import Prompt, PromptDelivery, PromptRound
+from storage.models import Prompt, PromptAnswer, PromptDelivery, PromptRound
 from storage.repositories.prompts import MAX_SEND_ATTEMPTS, AnswerRepository, DeliveryRepository, PromptRepository
 
 TEAM = "T0STORE"
@@ -134,6 +134,6 @@ def test_a_message_is_one_answer_however_often_slack_delivers_it(db: Database) -
                   source_key="message:1.000100", channel_id="D1", message_ts="1.000100", text="Short contracts.",
                   credit="anonymous", shareable=False, created_at=NOW, updated_at=NOW)
     with db.unit_of_work() as session:
-        assert AnswerRepository(session).add(answer) is True
-        assert AnswerRepository(session).add(answer) is False
+        assert AnswerRepository(session).add_once(PromptAnswer(**answer)) is True
+        assert AnswerRepository(session).add_once(PromptAnswer(**answer)) is False
         assert len(AnswerRepository(session).for_delivery(delivery_id)) == 1

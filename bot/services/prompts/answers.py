@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from storage.models import PromptDelivery
+from storage.models import PromptAnswer, PromptDelivery
 from storage.models.prompts import CREDITS
 from storage.repositories.prompts import AnswerRepository, DeliveryRepository, PromptMemberRepository, RoundRepository
 from storage.repositories.workspaces import MemberRepository
@@ -79,7 +79,6 @@ def _remember_choice(session: Session, team_id: str, user_id: str, *, credit: st
     pref = PromptMemberRepository(session).get_or_create(team_id, user_id, now=now)
     pref.credit = credit
     pref.shareable = shareable
-    pref.updated_at = now
 
 
 def save_modal_answer(session: Session, team_id: str, user_id: str, delivery_id: int, text: str, *,
@@ -98,15 +97,13 @@ def save_modal_answer(session: Session, team_id: str, user_id: str, delivery_id:
     organisation = _organisation(session, team_id, user_id)
     if existing is not None and text:
         existing.text = text
-        existing.updated_at = now
     elif existing is not None:
         session.delete(existing)
     elif text:
-        answers.add({
-            "team_id": team_id, "delivery_id": delivery.id, "prompt_id": delivery.prompt_id, "user_id": user_id,
-            "source_key": "modal", "text": text, "credit": credit, "organisation": organisation,
-            "shareable": shareable, "created_at": now, "updated_at": now,
-        })
+        answers.add_once(PromptAnswer(
+            team_id=team_id, delivery_id=delivery.id, prompt_id=delivery.prompt_id, user_id=user_id,
+            source_key="modal", text=text, credit=credit, organisation=organisation, shareable=shareable,
+        ))
     session.flush()
     answers.set_credit(delivery.id, credit=credit, organisation=organisation, shareable=shareable, now=now)
     _remember_choice(session, team_id, user_id, credit=credit, shareable=shareable, now=now)
@@ -179,12 +176,11 @@ def log_message_answer(session: Session, team_id: str, user_id: str, *, channel_
         # Nobody chose how a plain reply is credited: keep it anonymous and out of the digest
         # until they say otherwise (the acknowledgement tells them how).
         credit, shareable = pref_credit or "anonymous", bool(pref_share)
-    logged = answers.add({
-        "team_id": team_id, "delivery_id": delivery.id, "prompt_id": delivery.prompt_id, "user_id": user_id,
-        "source_key": f"message:{ts}", "channel_id": channel_id, "message_ts": ts, "text": text,
-        "credit": credit, "organisation": _organisation(session, team_id, user_id), "shareable": shareable,
-        "created_at": now, "updated_at": now,
-    })
+    logged = answers.add_once(PromptAnswer(
+        team_id=team_id, delivery_id=delivery.id, prompt_id=delivery.prompt_id, user_id=user_id,
+        source_key=f"message:{ts}", channel_id=channel_id, message_ts=ts, text=text,
+        credit=credit, organisation=_organisation(session, team_id, user_id), shareable=shareable,
+    ))
     return MessageAnswer(delivery, logged, not before, credit, shareable)
 
 
@@ -198,6 +194,7 @@ def edit_message_answer(session: Session, team_id: str, user_id: str, *, channel
     if not text:
         return None
     answer.text = text
+    # Slack sends an edit even when the words come back the same; the answer was still touched.
     answer.updated_at = now
     return DeliveryRepository(session).get(answer.delivery_id)
 
@@ -258,7 +255,6 @@ def pause(session: Session, team_id: str, user_id: str, *, now: datetime) -> dat
     """No prompts or nudges for four weeks; returns when they start again."""
     member = PromptMemberRepository(session).get_or_create(team_id, user_id, now=now)
     member.paused_until = now + PAUSE_FOR
-    member.updated_at = now
     return member.paused_until
 
 
@@ -268,5 +264,4 @@ def resume(session: Session, team_id: str, user_id: str, *, now: datetime) -> bo
     if member is None or member.paused_until is None or member.paused_until <= now:
         return False
     member.paused_until = None
-    member.updated_at = now
     return True

@@ -10,7 +10,7 @@ from importlib import resources
 
 from sqlalchemy.orm import Session
 
-from storage.models import PromptSettings
+from storage.models import Prompt, PromptSettings
 from storage.repositories.prompts import PromptRepository, PromptSettingsRepository
 
 
@@ -33,6 +33,6 @@ def ensure_bank(session: Session, team_id: str, *, now: datetime) -> PromptSetti
     if settings.bank_loaded_at is None:
         prompts = PromptRepository(session)
         for item in shipped_bank():
-            prompts.add(team_id, item.question, now=now, bank_key=item.key)
+            prompts.add(Prompt(team_id=team_id, question=item.question, bank_key=item.key))
         settings.bank_loaded_at = now
     return settings

@@ -91,7 +91,7 @@ def add_prompt(session: Session, team_id: str, user_id: str, text: str, *, now: 
     same = repo.with_question(team_id, question)
     if same is not None:
         raise InvalidInput(f"That question is already prompt #{same.number}.")
-    prompt = repo.add(team_id, question, now=now, created_by=user_id)
+    prompt = repo.add(Prompt(team_id=team_id, question=question, created_by=user_id))
     place = len(repo.active(team_id))
     return PromptLine(prompt.number, prompt.question, place, False)
 
@@ -106,7 +106,6 @@ def edit_prompt(session: Session, team_id: str, user_id: str, number: int, text:
     if same is not None and same.id != prompt.id:
         raise InvalidInput(f"That question is already prompt #{same.number}.")
     prompt.question = question
-    prompt.updated_at = now
     return PromptLine(prompt.number, prompt.question, None, prompt.bank_key is not None)
 
 
@@ -118,7 +117,6 @@ def retire_prompt(session: Session, team_id: str, user_id: str, number: int, *, 
     if prompt.retired_at is not None:
         raise InvalidInput(f"Prompt #{number} is already retired. `/prompt restore {number}` brings it back.")
     prompt.retired_at = now
-    prompt.updated_at = now
     return PromptLine(prompt.number, prompt.question, None, prompt.bank_key is not None)
 
 
@@ -131,7 +129,6 @@ def restore_prompt(session: Session, team_id: str, user_id: str, number: int, *,
     if prompt.retired_at is None:
         raise InvalidInput(f"Prompt #{number} is not retired.")
     prompt.retired_at = None
-    prompt.updated_at = now
     prompt.position = repo.last_position(team_id) + 1
     return PromptLine(prompt.number, prompt.question, len(repo.active(team_id)), prompt.bank_key is not None)
 
@@ -171,6 +168,7 @@ def move_prompt(session: Session, team_id: str, user_id: str, number: int, to: s
                            example=MOVE_EXAMPLE)
     queue.insert(place - 1, prompt)
     repo.reorder(queue)
+    # Positions alone are rotation bookkeeping (`Prompt.not_edits`), but this prompt was moved by hand.
     prompt.updated_at = now
     return PromptLine(prompt.number, prompt.question, place, prompt.bank_key is not None)
 
@@ -190,7 +188,6 @@ def set_schedule(session: Session, team_id: str, user_id: str, choice: ScheduleC
     settings.weekday = choice.weekday
     settings.send_at = choice.send_at
     settings.schedule_set_at = now
-    settings.updated_at = now
     settings.updated_by = user_id
     settings.anchor_on = None
     schedule = Schedule.of(settings)
@@ -223,6 +220,5 @@ def set_nudge(session: Session, team_id: str, user_id: str, days: int | None, *,
     require_coordinator(session, team_id, user_id, configured_coordinators, "change nudges")
     settings = ensure_bank(session, team_id, now=now)
     settings.nudge_after_days = days
-    settings.updated_at = now
     settings.updated_by = user_id
     return days

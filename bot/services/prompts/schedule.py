@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.services.errors import InvalidInput
+from bot.services.weektimes import NAMED_TIMES, WEEKDAY_NAMES, clock_time, weekday_word
 from storage.models import Prompt, PromptSettings
 
 # A member whose delivery moment passed more than this long ago (the clock was down) is not sent
@@ -23,19 +24,16 @@ _LATEST_ZONE = timezone(timedelta(hours=-12))
 SCHEDULE_EXAMPLE = "/prompt schedule weekly Tue 10:00"
 
 
-_WEEKDAYS = {
-    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
-    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "sat": 5, "saturday": 5,
-    "sun": 6, "sunday": 6,
-}
 _CADENCE_WORDS = {
     "weekly": "weekly", "week": "weekly", "fortnightly": "fortnightly", "biweekly": "fortnightly",
     "fortnight": "fortnightly", "monthly": "monthly", "month": "monthly",
     "off": "off", "stop": "off", "none": "off", "never": "off",
 }
 _FILLER = {"on", "at", "every", "each", "the", "first", "of", "a", "in"}
+# A schedule's time is one word (`10`, `10am`, `2.30pm`, `14:30`): `10 am` is joined up first.
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?(am|pm)?$")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_NAMED_TIMES = ("noon", "midday")
+DAY_NAMES = WEEKDAY_NAMES
 
 
 @dataclass(frozen=True)
@@ -50,19 +48,13 @@ class ScheduleChoice:
 def parse_time(word: str) -> time | None:
     """`10:00`, `10`, `10am`, `2.30pm`, `14:30`, `noon` → a time; None when it is not one."""
     word = word.lower()
-    if word in ("noon", "midday"):
-        return time(12, 0)
+    if word in _NAMED_TIMES:
+        return NAMED_TIMES[word]
     match = _TIME.match(word)
     if not match:
         return None
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
+    half = match.group(3)
+    return clock_time(int(match.group(1)), int(match.group(2) or 0), half[0] if half else None)
 
 
 def parse_schedule(text: str) -> ScheduleChoice:
@@ -77,7 +69,7 @@ def parse_schedule(text: str) -> ScheduleChoice:
         if word in _CADENCE_WORDS and cadence is None:
             cadence = _CADENCE_WORDS[word]
             continue
-        day = _WEEKDAYS.get(word) if word in _WEEKDAYS else _WEEKDAYS.get(word.removesuffix("s"))
+        day = weekday_word(word)
         if day is not None and weekday is None:
             weekday = day
             continue
