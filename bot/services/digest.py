@@ -11,7 +11,6 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -192,20 +191,6 @@ class Digest:
     def quiet(self) -> bool:
         """Nothing happened this period (standing sections such as top issues may still show)."""
         return not any(section.news for section in self.sections)
-
-
-# What each area puts in a digest is gathered by `bot.areas.digest` (`DigestContext`, `build_digest`).
-_GATHERED_BY_AREAS = frozenset({"DigestContext", "DigestSectionSource", "build_digest"})
-
-
-def __getattr__(name: str) -> Any:
-    """`DigestContext` and `build_digest` as they were known here, for importers not yet using
-    `bot.areas`: resolved on use, because `bot.areas` itself depends on this module."""
-    if name in _GATHERED_BY_AREAS:
-        from bot.areas import context, digest
-
-        return getattr(context, name, None) or getattr(digest, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Forgetting a member

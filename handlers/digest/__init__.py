@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services.digest import CATCH_UP_GRACE, Schedule
 from bot.services.errors import InvalidInput
+from bot.slack.digest import DigestMessages, Outcome, Published
 from bot.slack.links import message_linker
 from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
@@ -37,6 +38,7 @@ def register(app: App, runtime: Runtime) -> None:
 class DigestHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.messages = DigestMessages(runtime.client, runtime.db, runtime.clock, areas.DIGEST_SECTIONS)
 
     def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
                 context: BoltContext) -> None:
@@ -113,7 +115,7 @@ class DigestHandlers:
             overdue_run = DigestRepository(session).run(team_id, overdue.key)
         missed = (overdue_run is None or overdue_run.status != "posted") and now - overdue.end <= CATCH_UP_GRACE
         period = overdue if missed else digests.current_period(schedule, now)
-        result = digest_jobs.publish(self.rt, team_id, period, schedule=schedule, requested_by=user_id)
+        result = self.messages.publish(team_id, period, schedule=schedule, requested_by=user_id)
         ephemeral(respond, _outcome_text(result, schedule, early=not missed))
 
     def _schedule(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
@@ -143,9 +145,9 @@ class DigestHandlers:
                            "Make sure Convene is in that channel (`/invite @Convene`).")
 
 
-def _outcome_text(result: digest_jobs.Published, schedule: Schedule, *, early: bool) -> str:
+def _outcome_text(result: Published, schedule: Schedule, *, early: bool) -> str:
     label = digest_view.period_label(result.period)
-    outcome = digest_jobs.Outcome
+    outcome = Outcome
     if result.outcome is outcome.POSTED:
         text = f":white_check_mark: Posted the digest for {label} in <#{result.channel_id}>."
         if early:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -49,10 +48,3 @@ def register(app: App, runtime: Runtime) -> None:
                 logger.warning("An App Home paging button carried no page of a section Convene knows")
             home.publish(team_id, user_id, pages=pages)
 
-
-def publish(runtime: Runtime, client: WebClient, team_id: str, user_id: str, *,
-            pages: Mapping[str, int] | None = None) -> None:
-    """Publish one member's App Home with `client`: kept for the listeners that still republish
-    the Home through this package; new code uses `bot.slack.home.HomePublisher`."""
-    HomePublisher(client, runtime.db, runtime.directory, runtime.clock, runtime.settings).publish(
-        team_id, user_id, pages=pages)

@@ -18,6 +18,7 @@ from bot.services import issues, issues_export, proposals_export
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.issues import IssueDraft, IssuePrefill, Source
 from bot.services.members import member_zone, workspace_zone
+from bot.slack.home import HomePublisher
 from bot.slack.issue_cards import IssueCards
 from bot.slack.issues import IssueForms, send_export
 from bot.slack.messages import tell_in_dm
@@ -25,7 +26,6 @@ from bot.text import subcommand
 from bot.views import help as help_view
 from bot.views import issues as issue_views
 from bot.views.home import read_pages
-from handlers import home
 from handlers.common import acting_coordinator, dm_teller, ephemeral, require_acting_coordinator, telling
 from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
 
@@ -57,6 +57,7 @@ class IssueHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.cards = IssueCards(runtime.client, runtime.db, runtime.sender, runtime.clock, runtime.settings)
+        self.home = HomePublisher(runtime.client, runtime.db, runtime.directory, runtime.clock, runtime.settings)
 
     def _forms(self, client: WebClient) -> IssueForms:
         """The issue form, opened with the client Bolt gave this request."""
@@ -450,7 +451,7 @@ class IssueHandlers:
         container = body.get("container") or {}
         if container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
             # The Home keeps each section on the page it showed.
-            home.publish(self.rt, client, team_id, user_id, pages=read_pages(body.get("view")))
+            self.home.publish(team_id, user_id, pages=read_pages(body.get("view")))
         elif container.get("type") == "view":
             self._mark_in_form(body["view"], team_id, user_id, result.issue_id, client)
         elif container.get("is_ephemeral"):

@@ -19,13 +19,13 @@ from bot.services import prompts as service
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import is_coordinator, workspace_zone
 from bot.services.workspaces import group_settings
+from bot.slack.home import HomePublisher
 from bot.slack.issues import IssueForms
 from bot.slack.prompts import PromptMessages
 from bot.text import subcommand, unslack
 from bot.views import help as help_view
 from bot.views import prompts as prompt_views
 from bot.views.home import read_pages
-from handlers import home
 from handlers.common import dm_teller, ephemeral, telling
 from storage.repositories.workspaces import WorkspaceRepository
 
@@ -62,6 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
 class PromptHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.home = HomePublisher(runtime.client, runtime.db, runtime.directory, runtime.clock, runtime.settings)
 
     @property
     def _configured(self) -> frozenset[str]:
@@ -437,4 +438,4 @@ class PromptHandlers:
     def _republish_home(self, client: WebClient, team_id: str, user_id: str, *,
                         pages: dict[str, int] | None = None) -> None:
         with telling(None, "refreshing App Home"):
-            home.publish(self.rt, client, team_id, user_id, pages=pages)
+            self.home.publish(team_id, user_id, pages=pages)
