@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.areas import DigestContext, DigestSectionSource, build_digest
 from bot.clock import Clock
-from bot.services.digest import Period, Schedule
+from bot.services.digest import Digest, Period, Schedule
 from bot.slack.links import message_linker
 from bot.slack.messages import find_posted as find_message
 from bot.slack.messages import outcome_unknown
@@ -62,6 +62,14 @@ class DigestMessages:
         self.db = db
         self.clock = clock
         self.sections = sections
+
+    def preview(self, trigger_id: str, gather: Callable[[], tuple[Digest, Schedule]]) -> None:
+        """The digest in a modal: opened at once with a placeholder (a click's trigger lasts 3 s and
+        gathering the digest may take longer), then filled in."""
+        opened = self.client.views_open(trigger_id=trigger_id, view=digest_view.preview_loading_modal())
+        built, schedule = gather()
+        self.client.views_update(view_id=opened["view"]["id"], view=digest_view.preview_modal(
+            built, channel_id=schedule.channel_id, link_for=message_linker(self.client)))
 
     def publish(self, team_id: str, period: Period, *, schedule: Schedule,
                 requested_by: str | None = None) -> Published:

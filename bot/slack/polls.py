@@ -37,7 +37,7 @@ from bot.services import poll_calendar, polls
 from bot.services.errors import NotFound
 from bot.slack.client import Sleep
 from bot.slack.directory import MemberDirectory
-from bot.slack.messages import OnceSender, post_findable
+from bot.slack.messages import OnceSender, open_dm, post_findable
 from bot.views import polls as views
 from storage.db import Database
 from storage.repositories.polls import PollRepository
@@ -129,6 +129,26 @@ class PollMessages:
                 return round_
         logger.warning("Poll %s kept changing while its message was updated; the next refresh will catch up", poll_id)
         return MAX_ROUNDS
+
+    # Forms and one-line answers for the /meet listeners
+
+    def open_form(self, trigger_id: str, view: dict[str, object]) -> None:
+        self.client.views_open(trigger_id=trigger_id, view=view)
+
+    def update_form(self, view_id: str, view: dict[str, object]) -> None:
+        self.client.views_update(view_id=view_id, view=view)
+
+    def tell(self, user_id: str, text: str) -> None:
+        """A line to one member in a DM (a form's submission has nowhere else to answer)."""
+        self.client.chat_postMessage(channel=open_dm(self.client, user_id), text=text)
+
+    def delete_message(self, channel_id: str, message_ts: str) -> None:
+        """Take a deleted poll's message out of the channel (already gone is fine)."""
+        try:
+            self.client.chat_delete(channel=channel_id, ts=message_ts)
+        except SlackApiError as error:
+            if error.response.get("error") != "message_not_found":
+                raise
 
     def permalink(self, channel_id: str, message_ts: str | None) -> str | None:
         if not message_ts:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slack_sdk import WebClient
 
 from bot.services.volunteering import CallState, call_state
-from bot.slack.messages import OnceSender
+from bot.slack.messages import OnceSender, post_findable
 from bot.views.volunteering import call_blocks, call_text, thanks_text
 from storage.db import Database
 
@@ -25,6 +26,16 @@ class VolunteerCalls:
         self.client = client
         self.db = db
         self.sender = sender
+
+    def post(self, call: CallState, *, since: datetime) -> str:
+        """Post a new call in its channel; its message's ts. Findable by its metadata, should the
+        answer be lost."""
+        posted = post_findable(self.client, channel=call.channel_id, text=call_text(call), blocks=call_blocks(call),
+                               event_type="convene_volunteer_call", payload={"call_id": call.id}, since=since)
+        return str(posted["ts"])
+
+    def open_form(self, trigger_id: str, view: dict[str, object]) -> None:
+        self.client.views_open(trigger_id=trigger_id, view=view)
 
     def refresh(self, team_id: str, call_id: int) -> CallState:
         """Make the call's message show what the database holds now."""

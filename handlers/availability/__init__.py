@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
 from bot.services import availability
@@ -17,8 +16,8 @@ from bot.services.availability import AvailabilityDraft, DateRange
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone, zone
 from bot.services.workspaces import parse_timezone, search_timezones
+from bot.slack.availability import AvailabilityMessages
 from bot.slack.home import HomePublisher
-from bot.slack.messages import open_dm
 from bot.text import subcommand
 from bot.views import availability as views
 from bot.views import help as help_view
@@ -52,6 +51,7 @@ class AvailabilityHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.home = HomePublisher(runtime.client, runtime.db, runtime.directory, runtime.clock, runtime.settings)
+        self.messages = AvailabilityMessages(runtime.client)
 
     def _member_and_zone(self, team_id: str, user_id: str) -> tuple[Member, ZoneInfo, ZoneInfo]:
         """The member (fresh enough), where their clock is, and the group's home zone."""
@@ -98,7 +98,7 @@ class AvailabilityHandlers:
         with self.rt.db.unit_of_work() as session:
             saved = availability.saved_availability(session, team_id, user_id, today=today)
         content = views.ModalContent.from_saved(saved, zone_in_use=my_zone.key, from_home=from_home)
-        client.views_open(trigger_id=trigger_id, view=views.availability_modal(content))
+        self.messages.open_form(trigger_id, views.availability_modal(content))
 
     # Dates away: Add and Remove update the open modal in place
     def add_away(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -147,12 +147,7 @@ class AvailabilityHandlers:
             tz_override=tz_override, zone_in_use=zone_in_use.key, slack_tz=member.tz if member else None,
             generation=generation, away_error=error, from_home=from_home,
         )
-        try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=views.availability_modal(content))
-        except SlackApiError as problem:
-            if problem.response.get("error") != "hash_conflict":
-                raise
-            # Another click changed the modal first; the person sees that version and can click again.
+        if not self.messages.redraw_form(view["id"], view.get("hash"), views.availability_modal(content)):
             logger.info("Availability modal %s changed under a click; left as it is", view["id"])
 
     # Type-ahead for the organisation and time-zone selects
@@ -247,14 +242,9 @@ class AvailabilityHandlers:
             ephemeral(respond, summary, views.team_week_blocks(
                 week, image_note="The heat map image is in your direct messages with Convene."))
         title = views.heat_map_title(week)
-        client.files_upload_v2(
-            channel=open_dm(client, user_id),
-            content=render_heat_map(week.grid, title=title, description=summary),
-            filename=HEAT_MAP_FILENAME,
-            title=title,
-            alt_txt=summary[:MAX_ALT_TEXT],
-            initial_comment=views.team_week_comment(week),
-        )
+        self.messages.send_heat_map(user_id, image=render_heat_map(week.grid, title=title, description=summary),
+                                    filename=HEAT_MAP_FILENAME, title=title, alt_text=summary[:MAX_ALT_TEXT],
+                                    comment=views.team_week_comment(week))
 
 
 # Reading the modal's state (Slack's `view.state.values`)

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import areas
 from bot.jobs.workspaces import delete_workspace_data
@@ -15,8 +14,8 @@ from bot.runtime import Runtime
 from bot.services import digest as digests
 from bot.services import meeting_hours, personal_data, prompts, proposals, workspaces
 from bot.services.errors import InvalidInput, UserFacingError
+from bot.slack.convene import ConveneMessages
 from bot.slack.forgetting import ForgettingRedraw
-from bot.slack.messages import open_dm
 from bot.text import channel_id_from, subcommand, user_id_from
 from bot.views import help as help_view
 from bot.views import leaving as leaving_view
@@ -31,23 +30,6 @@ logger = logging.getLogger(__name__)
 
 COMMANDS = ("/convene",)
 
-HELLO = (
-    ":wave: Convene will post the group's weekly digest and announcements here. "
-    "`/convene help` shows what it can do."
-)
-
-
-def announce_channel(client: WebClient, channel_id: str) -> str | None:
-    """Say hello in the group's new channel; None when that worked, else a sentence saying why not."""
-    try:
-        client.chat_postMessage(channel=channel_id, text=HELLO)
-    except SlackApiError as error:
-        if error.response.get("error") in ("not_in_channel", "channel_not_found"):
-            return f"I am not in <#{channel_id}> yet: please `/invite @Convene` there, or nothing can be posted."
-        raise
-    return None
-
-
 def register(app: App, runtime: Runtime) -> None:
     handler = ConveneHandlers(runtime)
     app.command("/convene")(handler.command)
@@ -61,6 +43,7 @@ def register(app: App, runtime: Runtime) -> None:
 class ConveneHandlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.messages = ConveneMessages(runtime.client)
 
     # /convene …
     def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
@@ -123,7 +106,7 @@ class ConveneHandlers:
         with self.rt.db.unit_of_work() as session:
             workspaces.set_channel(session, team_id, user_id, channel_id, now=self.rt.clock(),
                                    configured_coordinators=self.rt.settings.convene_coordinators)
-        problem = announce_channel(client, channel_id)
+        problem = self.messages.announce_channel(channel_id)
         said = f"Digests and announcements will go to <#{channel_id}>."
         ephemeral(respond, f":white_check_mark: {said} {problem or 'I said hello there.'}")
 
@@ -192,13 +175,7 @@ class ConveneHandlers:
         exported_at = self.rt.clock().isoformat(timespec="seconds")
         content = personal_data.as_json(sections, team_id=team_id, user_id=user_id, exported_at=exported_at,
                                         rows=rows)
-        client.files_upload_v2(
-            channel=open_dm(client, user_id),
-            content=content,
-            filename="convene-my-data.json",
-            title="Everything Convene stores about you",
-            initial_comment=personal_view.my_data_summary(sections, rows),
-        )
+        self.messages.send_my_data(user_id, content=content, comment=personal_view.my_data_summary(sections, rows))
         ephemeral(respond, "I have sent you a direct message with everything Convene stores about you.")
 
     def _forget_me(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
@@ -249,7 +226,7 @@ class ConveneHandlers:
                 current = workspaces.group_settings(session, team_id, now=self.rt.clock(),
                                                     default_channel=self.rt.settings.convene_channel,
                                                     default_timezone=self.rt.settings.convene_timezone)
-            client.views_open(trigger_id=body["trigger_id"], view=settings_view.settings_modal(current))
+            self.messages.open_form(body["trigger_id"], settings_view.settings_modal(current))
 
     def timezone_options(self, ack: Ack, payload: dict[str, Any]) -> None:
         ack(options=settings_view.timezone_options(workspaces.search_timezones(payload.get("value", ""))))
@@ -304,6 +281,6 @@ class ConveneHandlers:
         ack()
         if channel_id and channel_id != before.channel_id:
             with telling(None, "announcing the group's channel"):
-                problem = announce_channel(client, channel_id)
+                problem = self.messages.announce_channel(channel_id)
                 if problem:
-                    client.chat_postMessage(channel=open_dm(client, user_id), text=f":warning: {problem}")
+                    self.messages.warn(user_id, problem)

@@ -101,11 +101,7 @@ class DigestHandlers:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(dm_teller(client, user_id), "previewing the digest from the App Home"):
             asking(context).require_coordinator("preview the digest", looked_after=digests.LOOKED_AFTER)
-            # The click's trigger lasts 3 s and the digest may take longer (links to every item).
-            opened = client.views_open(trigger_id=body["trigger_id"], view=digest_view.preview_loading_modal())
-            built, schedule = self._this_periods_digest(team_id)
-            client.views_update(view_id=opened["view"]["id"], view=digest_view.preview_modal(
-                built, channel_id=schedule.channel_id, link_for=message_linker(client)))
+            self.messages.preview(body["trigger_id"], lambda: self._this_periods_digest(team_id))
 
     def _now(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
         schedule = self._schedule_now(team_id)

@@ -20,7 +20,6 @@ from bot.runtime import Runtime
 from bot.services import paging, polls, workspaces
 from bot.services.errors import InvalidInput, NotFound, UserFacingError
 from bot.services.poll_dates import parse_deadline
-from bot.slack.messages import open_dm
 from bot.slack.polls import UPDATE_SPACING_SECONDS, PollMessages, PollRefresher
 from bot.text import escape, subcommand, truncate, unslack
 from bot.views import help as help_view
@@ -97,9 +96,7 @@ class PollHandlers:
 
     def _dm_teller(self, client: WebClient, user_id: str) -> Callable[[str], None]:
         """Tells a member something in a DM: modal submissions have no response URL."""
-        def tell(text: str) -> None:
-            client.chat_postMessage(channel=open_dm(client, user_id), text=text)
-        return tell
+        return lambda text: self.messages.tell(user_id, text)
 
     # /meet …
     def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
@@ -127,8 +124,8 @@ class PollHandlers:
             ack()
             with telling(respond, "opening the new-poll form"):
                 zone = asking(context).zone
-                client.views_open(trigger_id=command["trigger_id"],
-                                  view=views.create_modal(channel_id=command.get("channel_id"), zone_name=zone.key))
+                self.messages.open_form(command["trigger_id"],
+                                  views.create_modal(channel_id=command.get("channel_id"), zone_name=zone.key))
             return
         if not any(quote in text for quote in QUOTES):
             ack(text=f"/meet has no {escape(truncate(sub.name, 40))}",
@@ -173,8 +170,8 @@ class PollHandlers:
                 channel_id = workspaces.group_settings(
                     session, team_id, now=self.rt.clock(), default_channel=self.rt.settings.convene_channel,
                     default_timezone=self.rt.settings.convene_timezone).channel_id
-            client.views_open(trigger_id=body["trigger_id"],
-                              view=views.create_modal(channel_id=channel_id, zone_name=zone.key))
+            self.messages.open_form(body["trigger_id"],
+                              views.create_modal(channel_id=channel_id, zone_name=zone.key))
 
     def _create_inline(self, command: dict[str, Any], text: str, zone: ZoneInfo) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
@@ -291,7 +288,7 @@ class PollHandlers:
                 mine = polls.member_votes(session, team_id, poll_id, user_id)
             if state is None:
                 raise NotFound("That poll no longer exists.")
-            client.views_open(trigger_id=body["trigger_id"], view=views.my_votes_modal(state, mine))
+            self.messages.open_form(body["trigger_id"], views.my_votes_modal(state, mine))
 
     def change_my_vote(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -315,7 +312,7 @@ class PollHandlers:
                 state = polls.load_state(session, team_id, poll_id)
                 mine = polls.member_votes(session, team_id, poll_id, user_id) if state else {}
             if state is not None:
-                client.views_update(view_id=view["id"], view=views.my_votes_modal(state, mine, note=note))
+                self.messages.update_form(view["id"], views.my_votes_modal(state, mine, note=note))
 
     def results(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                 client: WebClient) -> None:
@@ -325,7 +322,7 @@ class PollHandlers:
             state = self.messages.fresh_state(team_id, _poll_id(action.get("value")))
             if state is None:
                 raise NotFound("That poll no longer exists.")
-            client.views_open(trigger_id=body["trigger_id"], view=views.results_modal(state))
+            self.messages.open_form(body["trigger_id"], views.results_modal(state))
 
     # Closing, choosing, reopening, deleting
     def close(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
@@ -341,7 +338,7 @@ class PollHandlers:
                 state = polls.load_state(session, team_id, poll_id)
             poll_jobs.cancel_deadline(self.rt.jobs, poll_id)
             if state is not None and state.status == "closed" and state.options:
-                client.views_open(trigger_id=body["trigger_id"], view=views.choose_final_modal(state, zone=zone))
+                self.messages.open_form(body["trigger_id"], views.choose_final_modal(state, zone=zone))
             self.refresher.request(team_id, poll_id)
 
     def choose(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
@@ -353,7 +350,7 @@ class PollHandlers:
             with self.rt.db.unit_of_work() as session:
                 state = polls.ensure_manager(session, team_id, _poll_id(action.get("value")), user_id=user_id,
                                              is_coordinator=coordinator, doing="choose the final date of")
-            client.views_open(trigger_id=body["trigger_id"], view=views.choose_final_modal(state, zone=zone))
+            self.messages.open_form(body["trigger_id"], views.choose_final_modal(state, zone=zone))
 
     def choose_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                          context: BoltContext) -> None:
@@ -395,7 +392,7 @@ class PollHandlers:
                                              is_coordinator=coordinator, doing="reopen")
             if state.status == "decided":
                 raise InvalidInput("The final date has been chosen already; use *Change final date* to pick another.")
-            client.views_open(trigger_id=body["trigger_id"], view=views.reopen_modal(state, zone_name=zone.key))
+            self.messages.open_form(body["trigger_id"], views.reopen_modal(state, zone_name=zone.key))
 
     def reopen_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                          context: BoltContext) -> None:
@@ -429,9 +426,5 @@ class PollHandlers:
                 deleted = polls.delete_poll(session, team_id, poll_id, user_id=user_id, is_coordinator=coordinator)
             poll_jobs.cancel_all(self.rt.jobs, poll_id)
             if deleted.message_ts:
-                try:
-                    client.chat_delete(channel=deleted.channel_id, ts=deleted.message_ts)
-                except SlackApiError as error:
-                    if error.response.get("error") != "message_not_found":
-                        raise
+                self.messages.delete_message(deleted.channel_id, deleted.message_ts)
             ephemeral(respond, f"Deleted the poll “{escape(deleted.title)}” and its answers.")

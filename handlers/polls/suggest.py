@@ -154,7 +154,7 @@ class SuggestHandlers:
             zone = asking(context).zone
             now = self.rt.clock()
             starts = suggest.upcoming_starts(proposed, now=now)
-            client.views_open(trigger_id=body["trigger_id"], view=poll_views.create_modal(
+            self.polls.messages.open_form(body["trigger_id"], poll_views.create_modal(
                 channel_id=proposed.channel_id, zone_name=zone.key, title=proposed.title,
                 options=[suggest.option_label(start, proposed.length, zone) for start in starts],
                 deadline=suggest.deadline_label(suggest.poll_deadline(starts, now=now), zone)))

@@ -17,7 +17,6 @@ from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.members import member_zone, workspace_zone
 from bot.services.workspaces import group_settings
 from bot.slack.home import HomePublisher
-from bot.slack.messages import post_findable
 from bot.slack.volunteer_calls import VolunteerCalls
 from bot.text import escape, subcommand, unslack
 from bot.views import help as help_view
@@ -104,9 +103,7 @@ class VolunteerHandlers:
         with self.rt.db.unit_of_work() as session:
             call = volunteering.create_call(session, team_id, channel_id, user_id, request, now=self.rt.clock())
         try:
-            posted = post_findable(self.rt.client, channel=channel_id, text=views.call_text(call),
-                                   blocks=views.call_blocks(call), event_type="convene_volunteer_call",
-                                   payload={"call_id": call.id}, since=self.rt.clock())
+            posted_ts = self.calls.post(call, since=self.rt.clock())
         except SlackApiError as error:
             with self.rt.db.unit_of_work() as session:
                 volunteering.discard_call(session, team_id, call.id)
@@ -118,7 +115,7 @@ class VolunteerHandlers:
                 volunteering.discard_call(session, team_id, call.id)
             raise
         with self.rt.db.unit_of_work() as session:
-            volunteering.attach_message(session, team_id, call.id, posted["ts"])
+            volunteering.attach_message(session, team_id, call.id, posted_ts)
             call = volunteering.call_state(session, team_id, call.id)
         schedule_close(self.rt.jobs, call)
 
@@ -138,7 +135,7 @@ class VolunteerHandlers:
                 channel_id = group_settings(session, team_id, now=self.rt.clock(),
                                             default_channel=self.rt.settings.convene_channel,
                                             default_timezone=self.rt.settings.convene_timezone).channel_id
-        client.views_open(trigger_id=trigger_id, view=views.create_modal(
+        self.calls.open_form(trigger_id, views.create_modal(
             channel_id=channel_id, zone_name=zone.key, max_task=MAX_TASK_LENGTH, max_needed=MAX_PEOPLE_NEEDED))
 
     def create_from_modal(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -223,8 +220,7 @@ class VolunteerHandlers:
             if verb == "close":
                 self._close(team_id, user_id, call_id, is_coordinator)
             elif verb == "extend":
-                client.views_open(trigger_id=body["trigger_id"],
-                                  view=views.extend_modal(call, zone=self._zone(team_id, user_id)))
+                self.calls.open_form(body["trigger_id"], views.extend_modal(call, zone=self._zone(team_id, user_id)))
             else:
                 raise InvalidInput("That menu choice is not one Convene knows.")
 
