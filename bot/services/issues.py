@@ -833,6 +833,14 @@ def edit(session: Session, team_id: str, issue_id: int, draft: IssueDraft, *, ac
     return issue
 
 
+def credit_choice(value: object) -> Credit:
+    """The way of being credited a button names; InvalidInput for anything else."""
+    for choice in CREDIT_CHOICES:
+        if choice.value == value:
+            return choice
+    raise InvalidInput("That is not a way to be credited.")
+
+
 def choose_credit(session: Session, team_id: str, issue_id: int, user_id: str, credit: Credit, *,
                   now: datetime) -> Issue:
     """The author of a logged message says how they want to be credited."""

@@ -507,10 +507,7 @@ class IssueHandlers:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(respond, "recording how an author wants to be credited"):
             data = issue_views.read_value(action.get("value", ""))
-            choices = {choice.value: choice for choice in issues.CREDIT_CHOICES}
-            if data.get("c") not in choices:
-                raise InvalidInput("That is not a way to be credited.")
-            credit = choices[data["c"]]
+            credit = issues.credit_choice(data.get("c"))
             issue_id = int(data.get("i", 0))
             with self.rt.db.unit_of_work() as session:
                 issue = issues.choose_credit(session, team_id, issue_id, user_id, credit, now=self.rt.clock())

@@ -139,3 +139,15 @@ def test_unslack_makes_slack_markup_plain() -> None:
     assert unslack("Ask <@U123|sam> in <#C1|general> &amp; <!here> <https://x.org|the site>") == \
         "Ask @sam in #general & @here the site (https://x.org)"
     assert unslack("<!subteam^S1|@wg> <mailto:a@b.org|a@b.org> <!date^1^{date}|1 Dec>") == "@wg a@b.org (a@b.org) 1 Dec"
+
+
+def test_a_credit_button_names_one_of_the_three_ways_of_being_credited() -> None:
+    from bot.services.attribution import Credit
+    from bot.services.errors import InvalidInput
+    from bot.services.issues import credit_choice
+
+    assert [credit_choice(c.value) for c in (Credit.NAMED, Credit.ORGANISATION, Credit.ANONYMOUS)] == [
+        Credit.NAMED, Credit.ORGANISATION, Credit.ANONYMOUS]
+    for forged in ("admin", "", None, 3):
+        with pytest.raises(InvalidInput, match="not a way to be credited"):
+            credit_choice(forged)
