@@ -119,7 +119,7 @@ def _seed(url: str, fake: FakeSlack, clock: ManualClock, workspaces: int, member
                 workspace.created_at = now - timedelta(days=30)
                 prompt_service.set_schedule(
                     session, team_id, ids[0], prompt_service.parse_schedule(f"weekly {DAYS[index % 5]} 10:00"),
-                    now=now, home=ZoneInfo(zone), configured_coordinators=[ids[0]])
+                    now=now, home=ZoneInfo(zone), acting_is_coordinator=True)
                 DigestRepository(session).save_settings(team_id, weekday=(index + 2) % 5, hour=16, minute=0,
                                                         enabled=True, channel_id=None, updated_by=ids[0], now=now)
     finally:

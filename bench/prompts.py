@@ -76,7 +76,7 @@ def run(members: int, share: float, retry_after: int, url: str, timeout: float) 
             runtime.directory.ensure(TEAM_ID, COORDINATOR)
             with runtime.db.unit_of_work() as session:
                 started = service.start_manual_round(session, TEAM_ID, COORDINATOR, 1, now=runtime.clock(),
-                                                     home=runtime.home_zone, configured_coordinators=())
+                                                     home=runtime.home_zone, acting_is_coordinator=True)
             runtime.jobs.every("bench:probe", probe, 1)  # replaced below with a sub-second trigger
             runtime.scheduler.reschedule_job("bench:probe", trigger="interval", seconds=PROBE_EVERY)
             fake.rate_limit_share(share, retry_after=retry_after, seed=7)

@@ -8,7 +8,6 @@ at the one before. The digest for a period is posted once, at its end (or earlie
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput
-from bot.services.members import require_coordinator, workspace_zone
+from bot.services.members import insist_coordinator, workspace_zone
 from bot.services.personal_data import Redraw
 from bot.services.weektimes import WEEKDAY_NAMES, clock_time, weekday_by_prefix
 from storage.repositories.digest import DigestRepository
@@ -129,11 +128,11 @@ def open_to_everyone(subcommand: str) -> bool:
     return subcommand in OPEN_TO_EVERYONE
 
 
-def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, configured: Collection[str],
+def change_schedule(session: Session, team_id: str, user_id: str, *, now: datetime, acting_is_coordinator: bool,
                     weekday: int | None = None, hour: int | None = None, minute: int | None = None,
                     enabled: bool | None = None, channel_id: str | None = None) -> None:
     """Change any of the schedule's parts, keeping the rest."""
-    require_coordinator(session, team_id, user_id, configured, "change the digest", looked_after=LOOKED_AFTER)
+    insist_coordinator(acting_is_coordinator, "change the digest", looked_after=LOOKED_AFTER)
     WorkspaceRepository(session).get_or_create(team_id, now=now)
     repo = DigestRepository(session)
     row = repo.settings(team_id)

@@ -54,7 +54,14 @@ def require_coordinator(session: Session, team_id: str, user_id: str, configured
     `doing` completes "only a coordinator can …"; `looked_after` says first what coordinators look
     after ("The digest is looked after by coordinators").
     """
-    if not is_coordinator(session, team_id, user_id, configured=configured):
+    insist_coordinator(is_coordinator(session, team_id, user_id, configured=configured), doing,
+                       looked_after=looked_after)
+
+
+def insist_coordinator(acting_is_coordinator: bool, doing: str, *, looked_after: str | None = None) -> None:
+    """NotAllowed unless the person acting is a coordinator (as the request context found): the one
+    refusal every area gives."""
+    if not acting_is_coordinator:
         lead = f"{looked_after}: only" if looked_after else "Only"
         raise NotAllowed(f"{lead} a coordinator can {doing}. `/convene coordinators list` shows who they are.")
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.services import meeting_hours, privacy
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.meeting_hours import MeetingHours
-from bot.services.members import is_coordinator, require_coordinator
+from bot.services.members import insist_coordinator, is_coordinator
 from bot.services.proposals import Quorum, parse_quorum, quorum_from_setting
 from storage.models import Coordinator, Member
 from storage.repositories.workspaces import CoordinatorRepository, MemberRepository, WorkspaceRepository
@@ -56,8 +56,8 @@ def group_settings(session: Session, team_id: str, *, now: datetime, default_cha
 
 
 def set_channel(session: Session, team_id: str, user_id: str, channel_id: str, *, now: datetime,
-                configured_coordinators: Iterable[str]) -> None:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's channel")
+                acting_is_coordinator: bool) -> None:
+    insist_coordinator(acting_is_coordinator, "change the group's channel")
     if not channel_id.startswith(("C", "G")):
         raise InvalidInput("That is not a channel I can post to.", example="/convene settings channel #wg-commissioning")
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
@@ -89,8 +89,8 @@ def search_timezones(query: str, *, limit: int = 100) -> list[str]:
 
 
 def set_timezone(session: Session, team_id: str, user_id: str, zone_name: str, *, now: datetime,
-                 configured_coordinators: Iterable[str]) -> str:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's time zone")
+                 acting_is_coordinator: bool) -> str:
+    insist_coordinator(acting_is_coordinator, "change the group's time zone")
     zone_name = parse_timezone(zone_name)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.timezone = zone_name
@@ -98,9 +98,9 @@ def set_timezone(session: Session, team_id: str, user_id: str, zone_name: str, *
 
 
 def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
-                      configured_coordinators: Iterable[str]) -> MeetingHours:
+                      acting_is_coordinator: bool) -> MeetingHours:
     """Read and keep the group's meeting hours; `default` goes back to the default."""
-    require_coordinator(session, team_id, user_id, configured_coordinators, "change the group's meeting hours")
+    insist_coordinator(acting_is_coordinator, "change the group's meeting hours")
     reset = text.strip().lower() in ("default", "reset")
     hours = meeting_hours.DEFAULT_MEETING_HOURS if reset else meeting_hours.parse_meeting_hours(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
@@ -109,9 +109,9 @@ def set_meeting_hours(session: Session, team_id: str, user_id: str, text: str, *
 
 
 def set_quorum(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
-               configured_coordinators: Iterable[str]) -> Quorum | None:
+               acting_is_coordinator: bool) -> Quorum | None:
     """Read and keep the quorum proposals need (`50% organisations`, `off`); None when there is none."""
-    require_coordinator(session, team_id, user_id, configured_coordinators, "change the quorum for proposals")
+    insist_coordinator(acting_is_coordinator, "change the quorum for proposals")
     quorum = parse_quorum(text)
     workspace = WorkspaceRepository(session).get_or_create(team_id, now=now)
     workspace.quorum = quorum.to_setting() if quorum else None
@@ -132,9 +132,9 @@ def coordinators(session: Session, team_id: str, *, configured: Iterable[str]) -
 
 
 def add_coordinator(session: Session, team_id: str, user_id: str, target_id: str, *, now: datetime,
-                    configured_coordinators: Iterable[str]) -> bool:
+                    acting_is_coordinator: bool, configured: Iterable[str]) -> bool:
     """True when `target_id` became a coordinator, False when they already were one."""
-    require_coordinator(session, team_id, user_id, configured_coordinators, "add coordinators")
+    insist_coordinator(acting_is_coordinator, "add coordinators")
     if privacy.is_forgotten(session, team_id, target_id):
         # They asked Convene to forget them: it stores nothing of theirs until they come back.
         raise InvalidInput(f"Convene doesn't know <@{target_id}> at the moment: ask them to use Convene "
@@ -143,18 +143,18 @@ def add_coordinator(session: Session, team_id: str, user_id: str, target_id: str
     if target is not None and (target.is_bot or target.deleted):
         raise InvalidInput("Coordinators have to be people with an active account.")
     WorkspaceRepository(session).get_or_create(team_id, now=now)
-    if is_coordinator(session, team_id, target_id, configured=configured_coordinators):
+    if is_coordinator(session, team_id, target_id, configured=configured):
         return False
     return CoordinatorRepository(session).add_once(
         Coordinator(team_id=team_id, user_id=target_id, added_by=user_id, added_at=now))
 
 
 def remove_coordinator(session: Session, team_id: str, user_id: str, target_id: str, *,
-                       configured_coordinators: Iterable[str]) -> bool:
-    """True when `target_id` stopped being a coordinator."""
-    configured = set(configured_coordinators)
-    require_coordinator(session, team_id, user_id, configured, "remove coordinators")
-    if target_id in configured:
+                       acting_is_coordinator: bool, configured: Iterable[str]) -> bool:
+    """True when `target_id` stopped being a coordinator (`configured`: CONVENE_COORDINATORS, which
+    only whoever runs Convene can change)."""
+    insist_coordinator(acting_is_coordinator, "remove coordinators")
+    if target_id in set(configured):
         raise NotAllowed("That coordinator is named in CONVENE_COORDINATORS; whoever runs Convene can change that.")
     removed = CoordinatorRepository(session).remove(team_id, target_id)
     target = MemberRepository(session).get(team_id, target_id)

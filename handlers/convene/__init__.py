@@ -74,13 +74,13 @@ class ConveneHandlers:
         who.member  # noqa: B018 - Slack's view of them fresh before anything is stored
         sub = subcommand(rest)
         if sub.name == "channel":
-            self._change_channel(team_id, user_id, sub.rest, respond, client)
+            self._change_channel(team_id, user_id, sub.rest, respond, client, who)
         elif sub.name in ("timezone", "time-zone", "tz"):
-            self._change_timezone(team_id, user_id, sub.rest, respond)
+            self._change_timezone(team_id, user_id, sub.rest, respond, who)
         elif sub.name in ("meeting-hours", "meeting-times", "hours"):
-            self._change_meeting_hours(team_id, user_id, sub.rest, respond)
+            self._change_meeting_hours(team_id, user_id, sub.rest, respond, who)
         elif sub.name == "quorum":
-            self._change_quorum(team_id, user_id, sub.rest, respond)
+            self._change_quorum(team_id, user_id, sub.rest, respond, who)
         elif sub.name in ("", "show"):
             self._show_settings(team_id, who.is_coordinator, respond)
         else:
@@ -99,44 +99,51 @@ class ConveneHandlers:
         ephemeral(respond, "Convene settings",
                   settings_view.settings_blocks(current, can_change=can_change, paces=paces))
 
-    def _change_channel(self, team_id: str, user_id: str, text: str, respond: Respond, client: WebClient) -> None:
+    def _change_channel(self, team_id: str, user_id: str, text: str, respond: Respond, client: WebClient,
+                        who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         channel_id = channel_id_from(text)
         if channel_id is None:
             raise InvalidInput("Name the channel with #.", example="/convene settings channel #wg-commissioning")
         with self.rt.db.unit_of_work() as session:
             workspaces.set_channel(session, team_id, user_id, channel_id, now=self.rt.clock(),
-                                   configured_coordinators=self.rt.settings.convene_coordinators)
+                                   acting_is_coordinator=coordinator)
         problem = self.messages.announce_channel(channel_id)
         said = f"Digests and announcements will go to <#{channel_id}>."
         ephemeral(respond, f":white_check_mark: {said} {problem or 'I said hello there.'}")
 
-    def _change_timezone(self, team_id: str, user_id: str, text: str, respond: Respond) -> None:
+    def _change_timezone(self, team_id: str, user_id: str, text: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         with self.rt.db.unit_of_work() as session:
             zone = workspaces.set_timezone(session, team_id, user_id, text, now=self.rt.clock(),
-                                           configured_coordinators=self.rt.settings.convene_coordinators)
+                                           acting_is_coordinator=coordinator)
         ephemeral(respond, f":white_check_mark: The group's home time zone is now `{zone}`.")
 
-    def _change_meeting_hours(self, team_id: str, user_id: str, text: str, respond: Respond) -> None:
+    def _change_meeting_hours(self, team_id: str, user_id: str, text: str, respond: Respond,
+                              who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         with self.rt.db.unit_of_work() as session:
             hours = workspaces.set_meeting_hours(session, team_id, user_id, text, now=self.rt.clock(),
-                                                 configured_coordinators=self.rt.settings.convene_coordinators)
+                                                 acting_is_coordinator=coordinator)
             zone = workspaces.group_settings(session, team_id, now=self.rt.clock(),
                                              default_channel=self.rt.settings.convene_channel,
                                              default_timezone=self.rt.settings.convene_timezone).timezone
         ephemeral(respond, f":white_check_mark: `/meet suggest` will propose meetings {hours.describe()}, "
                            f"read in the group's time zone ({zone}).")
 
-    def _change_quorum(self, team_id: str, user_id: str, text: str, respond: Respond) -> None:
+    def _change_quorum(self, team_id: str, user_id: str, text: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         if not text.strip():
             raise InvalidInput("Say what share of the group must take part, or `off`.",
                                example="/convene settings quorum 50% organisations")
         with self.rt.db.unit_of_work() as session:
             quorum = workspaces.set_quorum(session, team_id, user_id, text, now=self.rt.clock(),
-                                           configured_coordinators=self.rt.settings.convene_coordinators)
+                                           acting_is_coordinator=coordinator)
         ephemeral(respond, proposal_views.quorum_changed_text(quorum))
 
     def _coordinators(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
                   who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         team_id, user_id = command["team_id"], command["user_id"]
         configured = self.rt.settings.convene_coordinators
         sub = subcommand(rest)
@@ -155,12 +162,13 @@ class ConveneHandlers:
         with self.rt.db.unit_of_work() as session:
             if sub.name == "add":
                 changed = workspaces.add_coordinator(session, team_id, user_id, target_id, now=self.rt.clock(),
-                                                     configured_coordinators=configured)
+                                                     acting_is_coordinator=coordinator, configured=configured)
                 text = (f":white_check_mark: <@{target_id}> is now a coordinator." if changed
                         else f"<@{target_id}> is already a coordinator.")
             else:
                 changed = workspaces.remove_coordinator(session, team_id, user_id, target_id,
-                                                        configured_coordinators=configured)
+                                                        acting_is_coordinator=coordinator,
+                                                        configured=configured)
                 text = (f":white_check_mark: <@{target_id}> is no longer a coordinator." if changed
                         else f"<@{target_id}> was not a coordinator added in Slack.")
         ephemeral(respond, text)
@@ -231,12 +239,12 @@ class ConveneHandlers:
     def timezone_options(self, ack: Ack, payload: dict[str, Any]) -> None:
         ack(options=settings_view.timezone_options(workspaces.search_timezones(payload.get("value", ""))))
 
-    def save_settings(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def save_settings(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                      context: BoltContext) -> None:
         values = view["state"]["values"]
         channel_id = values[settings_view.CHANNEL_BLOCK][settings_view.CHANNEL_ACTION].get("selected_conversation")
         zone_option = values[settings_view.TIMEZONE_BLOCK][settings_view.TIMEZONE_ACTION].get("selected_option") or {}
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        configured = self.rt.settings.convene_coordinators
         zone = zone_option.get("value")
         hours_text = (values.get(settings_view.MEETING_HOURS_BLOCK, {}).get(settings_view.MEETING_HOURS_ACTION, {})
                       .get("value") or "").strip()
@@ -258,20 +266,21 @@ class ConveneHandlers:
             ack(response_action="errors", errors={settings_view.QUORUM_BLOCK: error.message})
             return
         try:
+            coordinator = asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 now = self.rt.clock()
                 if channel_id:
                     workspaces.set_channel(session, team_id, user_id, channel_id, now=now,
-                                           configured_coordinators=configured)
+                                           acting_is_coordinator=coordinator)
                 if zone:
                     workspaces.set_timezone(session, team_id, user_id, zone, now=now,
-                                            configured_coordinators=configured)
+                                            acting_is_coordinator=coordinator)
                 if hours_changed:
                     workspaces.set_meeting_hours(session, team_id, user_id, hours_text, now=now,
-                                                 configured_coordinators=configured)
+                                                 acting_is_coordinator=coordinator)
                 if quorum_changed:
                     workspaces.set_quorum(session, team_id, user_id, quorum_text, now=now,
-                                          configured_coordinators=configured)
+                                          acting_is_coordinator=coordinator)
         except InvalidInput as error:
             ack(response_action="errors", errors={settings_view.TIMEZONE_BLOCK: error.message})
             return

@@ -21,7 +21,7 @@ from bot.text import channel_id_from, subcommand
 from bot.views import digest as digest_view
 from bot.views import help as help_view
 from handlers.common import dm_teller, ephemeral, telling
-from handlers.context import asking
+from handlers.context import Asking, asking
 from storage.repositories.digest import DigestRepository
 
 logger = logging.getLogger(__name__)
@@ -63,14 +63,14 @@ class DigestHandlers:
         with telling(respond, f"/digest {sub.name}"):
             if not digests.open_to_everyone(sub.name):
                 asking(context).require_coordinator(f"use /digest {sub.name}", looked_after=digests.LOOKED_AFTER)
-            route(team_id, user_id, sub.rest, respond)
+            route(team_id, user_id, sub.rest, respond, asking(context))
 
     def _schedule_now(self, team_id: str) -> Schedule:
         with self.rt.db.unit_of_work() as session:
             return digests.schedule_for(session, team_id, home=self.rt.home_zone,
                                         default_channel=self.rt.settings.convene_channel)
 
-    def _status(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _status(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
         schedule = self._schedule_now(team_id)
         with self.rt.db.unit_of_work() as session:
             last = DigestRepository(session).last_posted(team_id)
@@ -89,7 +89,7 @@ class DigestHandlers:
                                        areas.DIGEST_SECTIONS)
         return built, schedule
 
-    def _preview(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _preview(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
         built, schedule = self._this_periods_digest(team_id)
         blocks = digest_view.preview_blocks(built, channel_id=schedule.channel_id,
                                             link_for=message_linker(self.rt.client))
@@ -103,7 +103,7 @@ class DigestHandlers:
             asking(context).require_coordinator("preview the digest", looked_after=digests.LOOKED_AFTER)
             self.messages.preview(body["trigger_id"], lambda: self._this_periods_digest(team_id))
 
-    def _now(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _now(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
         schedule = self._schedule_now(team_id)
         now = self.rt.clock()
         overdue = digests.last_due_period(schedule, now)
@@ -114,29 +114,32 @@ class DigestHandlers:
         result = self.messages.publish(team_id, period, schedule=schedule, requested_by=user_id)
         ephemeral(respond, _outcome_text(result, schedule, early=not missed))
 
-    def _schedule(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _schedule(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         word = rest.strip().lower()
         with self.rt.db.unit_of_work() as session:
-            configured = self.rt.settings.convene_coordinators
             if word in ("off", "on"):
-                digests.change_schedule(session, team_id, user_id, now=self.rt.clock(), configured=configured,
+                digests.change_schedule(session, team_id, user_id, now=self.rt.clock(),
+                                        acting_is_coordinator=coordinator,
                                         enabled=word == "on")
             else:
                 weekday, hour, minute = digests.parse_schedule(rest)
-                digests.change_schedule(session, team_id, user_id, now=self.rt.clock(), configured=configured,
+                digests.change_schedule(session, team_id, user_id, now=self.rt.clock(),
+                                        acting_is_coordinator=coordinator,
                                         weekday=weekday, hour=hour, minute=minute, enabled=True)
         schedule = self._schedule_now(team_id)
         digest_jobs.install(self.rt, team_id, schedule)
         next_due = digests.current_period(schedule, self.rt.clock()).end if schedule.enabled else None
         ephemeral(respond, digest_view.schedule_changed_text(schedule, next_due=next_due))
 
-    def _channel(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _channel(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         channel_id = channel_id_from(rest)
         if channel_id is None:
             raise InvalidInput("Name the channel with #.", example="/digest channel #wg-commissioning")
         with self.rt.db.unit_of_work() as session:
             digests.change_schedule(session, team_id, user_id, now=self.rt.clock(),
-                                    configured=self.rt.settings.convene_coordinators, channel_id=channel_id)
+                                    acting_is_coordinator=coordinator, channel_id=channel_id)
         ephemeral(respond, f":white_check_mark: The weekly digest will be posted in <#{channel_id}>. "
                            "Make sure Convene is in that channel (`/invite @Convene`).")
 

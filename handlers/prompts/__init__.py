@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.scheduler import FANOUT_EXECUTOR
 from bot.services import prompts as service
 from bot.services.errors import InvalidInput, UserFacingError
-from bot.services.members import is_coordinator, workspace_zone
+from bot.services.members import insist_coordinator, workspace_zone
 from bot.services.workspaces import group_settings
 from bot.slack.home import HomePublisher
 from bot.slack.issues import IssueForms
@@ -27,6 +27,7 @@ from bot.views import help as help_view
 from bot.views import prompts as prompt_views
 from bot.views.home import read_pages
 from handlers.common import dm_teller, ephemeral, telling
+from handlers.context import Asking, asking
 from storage.repositories.workspaces import WorkspaceRepository
 
 logger = logging.getLogger(__name__)
@@ -64,17 +65,13 @@ class PromptHandlers:
         self.rt = runtime
         self.home = HomePublisher(runtime.client, runtime.db, runtime.directory, runtime.clock, runtime.settings)
 
-    @property
-    def _configured(self) -> frozenset[str]:
-        return self.rt.settings.convene_coordinators
-
     # /prompt …
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         sub = subcommand(command.get("text", ""))
         if sub.name in ("", "help"):
             ack(text=help_view.command_help_text("/prompt"), blocks=help_view.command_help_blocks("/prompt"))
             return
-        routes: dict[str, Callable[[str, str, str, Respond], None]] = {
+        routes: dict[str, Callable[[str, str, str, Respond, Asking], None]] = {
             "list": self._list, "ls": self._list,
             "add": self._add, "edit": self._edit, "retire": self._retire, "restore": self._restore,
             "unretire": self._restore, "move": self._move, "schedule": self._schedule, "send": self._send,
@@ -88,65 +85,72 @@ class PromptHandlers:
         ack()
         with telling(respond, f"/prompt {sub.name}"):
             team_id, user_id = command["team_id"], command["user_id"]
-            self.rt.directory.ensure(team_id, user_id)  # fresh admin flags and time zone
-            route(team_id, user_id, sub.rest, respond)
+            who = asking(context)
+            who.member  # noqa: B018 - fresh admin flags and time zone
+            route(team_id, user_id, sub.rest, respond, who)
 
-    def _list(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _list(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
         with self.rt.db.unit_of_work() as session:
             found = service.listing(session, team_id, now=self.rt.clock())
-            can_change = is_coordinator(session, team_id, user_id, configured=self._configured)
         show_retired = rest.strip().lower() in ("retired", "all")
-        ephemeral(respond, "Prompts", prompt_views.listing_blocks(found, can_change=can_change, show_retired=show_retired))
+        ephemeral(respond, "Prompts", prompt_views.listing_blocks(found, can_change=who.is_coordinator,
+                                                                  show_retired=show_retired))
 
-    def _add(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _add(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         with self.rt.db.unit_of_work() as session:
             line = service.add_prompt(session, team_id, user_id, unslack(rest), now=self.rt.clock(),
-                                      configured_coordinators=self._configured)
+                                      acting_is_coordinator=coordinator)
         ephemeral(respond, prompt_views.added_text(line))
 
-    def _edit(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _edit(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         example = "/prompt edit 7 What did your last commissioner ask for?"
         head = subcommand(rest)
         number = service.parse_number(head.name, example=example)
         with self.rt.db.unit_of_work() as session:
             line = service.edit_prompt(session, team_id, user_id, number, unslack(head.rest), now=self.rt.clock(),
-                                       configured_coordinators=self._configured)
+                                       acting_is_coordinator=coordinator)
         ephemeral(respond, prompt_views.edited_text(line))
 
-    def _retire(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _retire(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         number = service.parse_number(rest, example="/prompt retire 4")
         with self.rt.db.unit_of_work() as session:
             line = service.retire_prompt(session, team_id, user_id, number, now=self.rt.clock(),
-                                         configured_coordinators=self._configured)
+                                         acting_is_coordinator=coordinator)
         ephemeral(respond, prompt_views.retired_text(line))
 
-    def _restore(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _restore(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         number = service.parse_number(rest, example="/prompt restore 4")
         with self.rt.db.unit_of_work() as session:
             line = service.restore_prompt(session, team_id, user_id, number, now=self.rt.clock(),
-                                          configured_coordinators=self._configured)
+                                          acting_is_coordinator=coordinator)
         ephemeral(respond, prompt_views.restored_text(line))
 
-    def _move(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _move(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         number, to = service.parse_move(rest)
         with self.rt.db.unit_of_work() as session:
             line = service.move_prompt(session, team_id, user_id, number, to, now=self.rt.clock(),
-                                       configured_coordinators=self._configured)
+                                       acting_is_coordinator=coordinator)
         ephemeral(respond, prompt_views.moved_text(line))
 
     def _home_zone(self, team_id: str) -> ZoneInfo:
         with self.rt.db.unit_of_work() as session:
             return workspace_zone(WorkspaceRepository(session).get(team_id), self.rt.home_zone)
 
-    def _schedule(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _schedule(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         if not rest.strip():
-            self._list(team_id, user_id, "", respond)
+            self._list(team_id, user_id, "", respond, who)
             return
         choice = service.parse_schedule(rest)
         home_zone = self._home_zone(team_id)
         with self.rt.db.unit_of_work() as session:
             done = service.set_schedule(session, team_id, user_id, choice, now=self.rt.clock(), home=home_zone,
-                                        configured_coordinators=self._configured)
+                                        acting_is_coordinator=coordinator)
             channel_id = self._channel(session, team_id)
         text = prompt_views.schedule_set_text(done.schedule, done.first_day, done.nudge_after_days)
         if done.schedule.active and channel_id is None:
@@ -158,53 +162,52 @@ class PromptHandlers:
         return group_settings(session, team_id, now=self.rt.clock(), default_channel=self.rt.settings.convene_channel,
                               default_timezone=self.rt.settings.convene_timezone).channel_id
 
-    def _send(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _send(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
         example = "/prompt send now 3"
         words = [word for word in rest.lower().split() if word not in ("now", "next", "prompt")]
         if len(words) > 1:
             raise InvalidInput("Name at most one prompt to send.", example=example)
         number = service.parse_number(words[0], example=example) if words else None
-        ephemeral(respond, self._send_now(team_id, user_id, number))
+        ephemeral(respond, self._send_now(team_id, user_id, number, coordinator=who.is_coordinator))
 
-    def _send_now(self, team_id: str, user_id: str, number: int | None) -> str:
+    def _send_now(self, team_id: str, user_id: str, number: int | None, *, coordinator: bool) -> str:
         """Send prompt `number` (the next in the queue if None) to everyone now; what to tell the sender."""
         home_zone = self._home_zone(team_id)
         now = self.rt.clock()
         with self.rt.db.unit_of_work() as session:
-            service.require_coordinator(session, team_id, user_id, self._configured, "send prompts")
+            insist_coordinator(coordinator, "send prompts")
             channel_id = self._channel(session, team_id)
             if channel_id is None:
                 raise InvalidInput("The group has no channel yet, and prompts go to its members.",
                                    example="/convene settings channel #wg-commissioning")
         with self.rt.db.unit_of_work() as session:
             started = service.start_manual_round(session, team_id, user_id, number, now=now, home=home_zone,
-                                                 configured_coordinators=self._configured)
+                                                 acting_is_coordinator=coordinator)
         # The fan-out runs on the clock (or this process's scheduler), not in a web worker.
         self.rt.jobs.at(prompt_jobs.round_job_id(started.round_id), prompt_jobs.deliver_round, now, team_id,
                         started.round_id, misfire_grace_time=None, executor=FANOUT_EXECUTOR)
         return prompt_views.send_now_text(started, channel_id)
 
     # The App Home's *Send a prompt* (coordinators)
-    def open_send_form(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_send_form(self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(dm_teller(client, user_id), "opening the send-a-prompt form"):
-            self.rt.directory.ensure(team_id, user_id)  # fresh admin flags
+            asking(context).require_coordinator("send prompts")
             with self.rt.db.unit_of_work() as session:
-                service.require_coordinator(session, team_id, user_id, self._configured, "send prompts")
                 found = service.listing(session, team_id, now=self.rt.clock())
                 channel_id = self._channel(session, team_id)
             self._messages(client).open_send_form(body["trigger_id"], found, channel_id=channel_id)
 
-    def send_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def send_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                       context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         picked = ((view["state"]["values"].get(prompt_views.SEND_WHICH_BLOCK) or {})
                   .get(prompt_views.SEND_WHICH_ACTION) or {}).get("selected_option") or {}
         try:
             number = service.parse_number(str(picked.get("value") or ""), example="/prompt send now 3")
             # Checked again here: the form is a coordinator's, whoever submits it.
-            self.rt.directory.ensure(team_id, user_id)
-            said = self._send_now(team_id, user_id, number)
+            said = self._send_now(team_id, user_id, number, coordinator=asking(context).is_coordinator)
         except UserFacingError as error:
             ack(response_action="errors", errors={prompt_views.SEND_WHICH_BLOCK: str(error)})
             return
@@ -212,14 +215,16 @@ class PromptHandlers:
         with telling(None, "confirming a prompt sent from the App Home"):
             dm_teller(client, user_id)(said)
 
-    def _nudge(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _nudge(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         days = service.parse_nudge(rest)
         with self.rt.db.unit_of_work() as session:
             service.set_nudge(session, team_id, user_id, days, now=self.rt.clock(),
-                              configured_coordinators=self._configured)
+                              acting_is_coordinator=coordinator)
         ephemeral(respond, prompt_views.nudge_set_text(days))
 
-    def _answers(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _answers(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
+        coordinator = who.is_coordinator  # before any transaction: it may look the member up
         words = rest.split()
         example = "/prompt answers 7"
         if not words or len(words) > 2:
@@ -228,16 +233,16 @@ class PromptHandlers:
         page = service.parse_number(words[1], example="/prompt answers 7 2") if len(words) == 2 else 1
         with self.rt.db.unit_of_work() as session:
             found = service.answers_page(session, team_id, user_id, number, page=page,
-                                         configured_coordinators=self._configured)
+                                         acting_is_coordinator=coordinator)
             became = service.issues_from_answers(session, team_id, [entry.answer_id for entry in found.entries])
         ephemeral(respond, f"Answers to prompt #{number}", prompt_views.answers_page_blocks(found, became))
 
-    def _pause(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _pause(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
         with self.rt.db.unit_of_work() as session:
             until = service.pause(session, team_id, user_id, now=self.rt.clock())
         ephemeral(respond, prompt_views.paused_text(until), prompt_views.paused_blocks(until))
 
-    def _resume(self, team_id: str, user_id: str, rest: str, respond: Respond) -> None:
+    def _resume(self, team_id: str, user_id: str, rest: str, respond: Respond, who: Asking) -> None:
         with self.rt.db.unit_of_work() as session:
             was_paused = service.resume(session, team_id, user_id, now=self.rt.clock())
         ephemeral(respond, prompt_views.resumed_text(was_paused))
@@ -325,22 +330,25 @@ class PromptHandlers:
             elif body.get("response_url"):
                 respond(text=prompt_views.resumed_text(was_paused), replace_original=True)
 
-    def answers_page(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def answers_page(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
+                     context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(self._teller(body, respond, client), "turning a page of answers"):
             number_text, _, page_text = body["actions"][0].get("value", "").partition(":")
             number = service.parse_number(number_text, example="/prompt answers 7")
             page = service.parse_number(page_text, example="/prompt answers 7 2")
+            coordinator = asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 found = service.answers_page(session, team_id, user_id, number, page=page,
-                                             configured_coordinators=self._configured)
+                                             acting_is_coordinator=coordinator)
                 became = service.issues_from_answers(session, team_id, [entry.answer_id for entry in found.entries])
             respond(text=f"Answers to prompt #{number}", blocks=prompt_views.answers_page_blocks(found, became),
                     replace_original=True)
 
     # Answers that become issues
-    def delivery_to_issue(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def delivery_to_issue(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
+                          context: BoltContext) -> None:
         """The author, from their answered prompt: their latest answer becomes an issue."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
@@ -348,22 +356,23 @@ class PromptHandlers:
             delivery_id = service.parse_number(body["actions"][0].get("value", ""), example="")
             with self.rt.db.unit_of_work() as session:
                 answer_id = service.latest_answer_id(session, team_id, user_id, delivery_id)
-            self._open_issue_form(body, client, team_id, user_id, answer_id)
+            self._open_issue_form(body, client, team_id, user_id, answer_id, asking(context))
 
-    def answer_to_issue(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def answer_to_issue(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
+                        context: BoltContext) -> None:
         """A coordinator, from `/prompt answers`: an answer its author allowed to be shared becomes an issue."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(self._teller(body, respond, client), "making an answer an issue"):
             answer_id = service.parse_number(body["actions"][0].get("value", ""), example="")
-            self._open_issue_form(body, client, team_id, user_id, answer_id)
+            self._open_issue_form(body, client, team_id, user_id, answer_id, asking(context))
 
     def _open_issue_form(self, body: dict[str, Any], client: WebClient, team_id: str, user_id: str,
-                         answer_id: int) -> None:
-        self.rt.directory.ensure(team_id, user_id)
+                         answer_id: int, who: Asking) -> None:
+        coordinator = who.is_coordinator
         with self.rt.db.unit_of_work() as session:
             prefill = service.issue_prefill_for_answer(session, team_id, user_id, answer_id,
-                                                       configured_coordinators=self._configured)
+                                                       acting_is_coordinator=coordinator)
         IssueForms(client, self.rt.db, self.rt.clock).open(trigger_id=body["trigger_id"], team_id=team_id,
                                                            user_id=user_id, prefill=prefill)
 

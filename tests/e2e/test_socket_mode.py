@@ -99,20 +99,22 @@ def test_a_poll_is_created_and_voted_on_through_interactive_envelopes(tmp_path: 
     with running(tmp_path, slack, db.url) as bot:
         opened = bot.slack.command("/meet", "", user_id="UALICE", channel_id=CHANNEL)
         assert opened.elapsed < ACK_SECONDS
-        view = slack.wait_for(lambda: slack.calls_to("views.open"), message="the /meet modal did not open")[0]
+        # A real process on a busy machine: generous waits, the acks are what is timed.
+        view = slack.wait_for(lambda: slack.calls_to("views.open"), timeout=20,
+                              message="the /meet modal did not open")[0]
         view = view.json("view")
         # Relative dates: the process reads the real clock, and these are in the future on any day.
         values = view_state(view, {"title": "Planning", "options": "next Tuesday 2pm\nnext Wednesday 2pm",
                                    "deadline": "", "channel": CHANNEL, "settings": ["if_need_be"]})
         submitted = bot.slack.view_submission(view, values, user_id="UALICE")
         assert submitted.elapsed < ACK_SECONDS and not submitted.payload  # closes the modal
-        message = slack.wait_for(lambda: poll_message(slack), message="the poll was not posted")
+        message = slack.wait_for(lambda: poll_message(slack), timeout=20, message="the poll was not posted")
 
         clicked = bot.slack.block_action(vote_action(message, 0, "yes"), user_id="UBEN", channel_id=CHANNEL,
                                          message=message)
         assert clicked.elapsed < ACK_SECONDS
         shown = slack.wait_for(lambda: counts(option_texts(poll_message(slack) or message)[0]) == (1, 0, 0),
-                               message="the vote never showed on the poll")
+                               timeout=20, message="the vote never showed on the poll")
         assert shown and "_Yes:_ ben" in option_texts(poll_message(slack) or {})[0]
     with db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Poll)) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.members import require_coordinator
+from bot.services.members import insist_coordinator
 from bot.services.prompts.bank import ensure_bank
 from bot.services.prompts.schedule import Schedule, ScheduleChoice
 from storage.models import Prompt
@@ -83,8 +82,8 @@ def numbered_prompt(session: Session, team_id: str, number: int) -> Prompt:
 
 
 def add_prompt(session: Session, team_id: str, user_id: str, text: str, *, now: datetime,
-               configured_coordinators: Iterable[str]) -> PromptLine:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "add prompts")
+               acting_is_coordinator: bool) -> PromptLine:
+    insist_coordinator(acting_is_coordinator, "add prompts")
     question = clean_question(text, example="/prompt add What would make monitoring worth the time it takes?")
     ensure_bank(session, team_id, now=now)
     repo = PromptRepository(session)
@@ -97,8 +96,8 @@ def add_prompt(session: Session, team_id: str, user_id: str, text: str, *, now: 
 
 
 def edit_prompt(session: Session, team_id: str, user_id: str, number: int, text: str, *, now: datetime,
-                configured_coordinators: Iterable[str]) -> PromptLine:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "edit prompts")
+                acting_is_coordinator: bool) -> PromptLine:
+    insist_coordinator(acting_is_coordinator, "edit prompts")
     question = clean_question(text, example=f"/prompt edit {number} What did your last commissioner ask for?")
     ensure_bank(session, team_id, now=now)
     prompt = numbered_prompt(session, team_id, number)
@@ -110,8 +109,8 @@ def edit_prompt(session: Session, team_id: str, user_id: str, number: int, text:
 
 
 def retire_prompt(session: Session, team_id: str, user_id: str, number: int, *, now: datetime,
-                  configured_coordinators: Iterable[str]) -> PromptLine:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "retire prompts")
+                  acting_is_coordinator: bool) -> PromptLine:
+    insist_coordinator(acting_is_coordinator, "retire prompts")
     ensure_bank(session, team_id, now=now)
     prompt = numbered_prompt(session, team_id, number)
     if prompt.retired_at is not None:
@@ -121,8 +120,8 @@ def retire_prompt(session: Session, team_id: str, user_id: str, number: int, *, 
 
 
 def restore_prompt(session: Session, team_id: str, user_id: str, number: int, *, now: datetime,
-                   configured_coordinators: Iterable[str]) -> PromptLine:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "restore prompts")
+                   acting_is_coordinator: bool) -> PromptLine:
+    insist_coordinator(acting_is_coordinator, "restore prompts")
     ensure_bank(session, team_id, now=now)
     repo = PromptRepository(session)
     prompt = numbered_prompt(session, team_id, number)
@@ -148,9 +147,9 @@ def parse_move(text: str) -> tuple[int, str]:
 
 
 def move_prompt(session: Session, team_id: str, user_id: str, number: int, to: str, *, now: datetime,
-                configured_coordinators: Iterable[str]) -> PromptLine:
+                acting_is_coordinator: bool) -> PromptLine:
     """Put prompt `number` at place `to` in the queue (1 = sent next; `top`, `bottom` work too)."""
-    require_coordinator(session, team_id, user_id, configured_coordinators, "reorder prompts")
+    insist_coordinator(acting_is_coordinator, "reorder prompts")
     ensure_bank(session, team_id, now=now)
     repo = PromptRepository(session)
     prompt = numbered_prompt(session, team_id, number)
@@ -181,8 +180,8 @@ class ScheduleSet:
 
 
 def set_schedule(session: Session, team_id: str, user_id: str, choice: ScheduleChoice, *, now: datetime,
-                 home: ZoneInfo, configured_coordinators: Iterable[str]) -> ScheduleSet:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "change the prompt schedule")
+                 home: ZoneInfo, acting_is_coordinator: bool) -> ScheduleSet:
+    insist_coordinator(acting_is_coordinator, "change the prompt schedule")
     settings = ensure_bank(session, team_id, now=now)
     settings.cadence = choice.cadence
     settings.weekday = choice.weekday
@@ -216,8 +215,8 @@ def parse_nudge(text: str) -> int | None:
 
 
 def set_nudge(session: Session, team_id: str, user_id: str, days: int | None, *, now: datetime,
-              configured_coordinators: Iterable[str]) -> int | None:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "change nudges")
+              acting_is_coordinator: bool) -> int | None:
+    insist_coordinator(acting_is_coordinator, "change nudges")
     settings = ensure_bank(session, team_id, now=now)
     settings.nudge_after_days = days
     settings.updated_by = user_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.services import paging
 from bot.services.attribution import Surface, attribute
-from bot.services.prompts.commands import numbered_prompt, require_coordinator
+from bot.services.members import insist_coordinator
+from bot.services.prompts.commands import numbered_prompt
 from storage.models import Member, PromptAnswer
 from storage.repositories.prompts import AnswerRepository
 from storage.repositories.workspaces import MemberRepository
@@ -63,8 +64,8 @@ def _entries(session: Session, team_id: str, answers: Sequence[PromptAnswer]) ->
 
 
 def answers_page(session: Session, team_id: str, user_id: str, number: int, *, page: int = 1,
-                 configured_coordinators: Iterable[str]) -> AnswersPage:
-    require_coordinator(session, team_id, user_id, configured_coordinators, "read prompt answers")
+                 acting_is_coordinator: bool) -> AnswersPage:
+    insist_coordinator(acting_is_coordinator, "read prompt answers")
     prompt = numbered_prompt(session, team_id, number)
     answers = AnswerRepository(session)
     window = paging.window(answers.count_for_prompt(team_id, prompt.id), page, ANSWERS_PER_PAGE)

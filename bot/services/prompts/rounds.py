@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.services.errors import InvalidInput
-from bot.services.members import member_zone, present
+from bot.services.members import insist_coordinator, member_zone, present
 from bot.services.prompts.bank import ensure_bank
-from bot.services.prompts.commands import numbered_prompt, require_coordinator
+from bot.services.prompts.commands import numbered_prompt
 from bot.services.prompts.schedule import manual_period_key, scheduled_period_key
 from storage.models import Prompt, PromptRound
 from storage.repositories.prompts import PromptMemberRepository, PromptRepository, RoundRepository
@@ -61,9 +61,9 @@ class RoundStarted:
 
 
 def start_manual_round(session: Session, team_id: str, user_id: str, number: int | None, *, now: datetime,
-                       home: ZoneInfo, configured_coordinators: Iterable[str]) -> RoundStarted:
+                       home: ZoneInfo, acting_is_coordinator: bool) -> RoundStarted:
     """`/prompt send now [N]`: a round for prompt N (or the next in the queue), sent to everyone now."""
-    require_coordinator(session, team_id, user_id, configured_coordinators, "send prompts")
+    insist_coordinator(acting_is_coordinator, "send prompts")
     ensure_bank(session, team_id, now=now)
     if number is None:
         queue = PromptRepository(session).active(team_id)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from bot.services import issues
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.issues import IssuePrefill
-from bot.services.members import is_coordinator
 from bot.services.prompts.answers import delivery_question
 from storage.models import PromptAnswer
 from storage.repositories.prompts import AnswerRepository, DeliveryRepository
@@ -31,7 +30,7 @@ def latest_answer_id(session: Session, team_id: str, user_id: str, delivery_id: 
 
 
 def issue_prefill_for_answer(session: Session, team_id: str, user_id: str, answer_id: int, *,
-                             configured_coordinators: Iterable[str]) -> IssuePrefill:
+                             acting_is_coordinator: bool) -> IssuePrefill:
     """The issue form for an answer: its words, its question, and the credit its author chose.
 
     The author may turn their answer into an issue; so may a coordinator, when the author
@@ -41,7 +40,7 @@ def issue_prefill_for_answer(session: Session, team_id: str, user_id: str, answe
     if answer is None or answer.team_id != team_id:
         raise NotFound("That answer no longer exists.")
     if answer.user_id != user_id and not (
-        answer.shareable and is_coordinator(session, team_id, user_id, configured=configured_coordinators)
+        answer.shareable and acting_is_coordinator
     ):
         raise NotAllowed("Only whoever wrote an answer can make it an issue, or a coordinator when they allowed "
                          "it to be shared.")
