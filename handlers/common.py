@@ -10,9 +10,7 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.runtime import Runtime
 from bot.services.errors import UserFacingError
-from bot.services.members import is_coordinator, require_coordinator
 from bot.slack.messages import tell_in_dm
 
 logger = logging.getLogger(__name__)
@@ -56,23 +54,6 @@ def _tell(respond: Respond | Callable[[str], None] | None, text: str) -> None:
         logger.exception("Could not tell the user about an error")
 
 
-def acting_coordinator(runtime: Runtime, team_id: str, user_id: str) -> bool:
-    """Whether the person acting is a coordinator, with their Slack admin flags fresh."""
-    runtime.directory.ensure(team_id, user_id)
-    with runtime.db.unit_of_work() as session:
-        return is_coordinator(session, team_id, user_id, configured=runtime.settings.convene_coordinators)
-
-
 def dm_teller(client: WebClient, user_id: str) -> Callable[[str], None]:
     """Tells a member something in a DM: the App Home and modals have no response URL."""
     return lambda text: tell_in_dm(client, user_id, text)
-
-
-def require_acting_coordinator(runtime: Runtime, team_id: str, user_id: str, *, doing: str,
-                               looked_after: str | None = None) -> None:
-    """NotAllowed unless the person acting is a coordinator (checked here, whatever a button said),
-    with their Slack admin flags fresh."""
-    runtime.directory.ensure(team_id, user_id)
-    with runtime.db.unit_of_work() as session:
-        require_coordinator(session, team_id, user_id, runtime.settings.convene_coordinators, doing,
-                            looked_after=looked_after)

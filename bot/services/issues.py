@@ -23,7 +23,6 @@ from bot.services import attribution as rule
 from bot.services import paging, privacy
 from bot.services.attribution import CREDIT_CHOICES, Attribution, Credit, Surface
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, UserFacingError
-from bot.services.members import is_coordinator
 from bot.text import truncate, unslack
 from storage.models import Issue, IssueForm, Member
 from storage.repositories.issues import DescribedIssue, IssueRepository
@@ -694,8 +693,8 @@ def create_issue(
     return issue
 
 
-def _require_changer(session: Session, issue: Issue, user_id: str, configured: Iterable[str], doing: str) -> None:
-    if is_author(issue, user_id) or is_coordinator(session, issue.team_id, user_id, configured=configured):
+def _require_changer(issue: Issue, user_id: str, acting_is_coordinator: bool, doing: str) -> None:
+    if is_author(issue, user_id) or acting_is_coordinator:
         return
     raise NotAllowed(f"Only whoever raised issue #{issue.number} or a coordinator can {doing} it.")
 
@@ -762,13 +761,13 @@ def tag(session: Session, team_id: str, number: int, raw_tags: Iterable[str], *,
 
 
 def untag(session: Session, team_id: str, number: int, raw_tags: Iterable[str], *, actor_id: str, now: datetime,
-          configured_coordinators: Iterable[str]) -> tuple[Issue, list[str]]:
+          acting_is_coordinator: bool) -> tuple[Issue, list[str]]:
     tags = normalise_tags(raw_tags)
     if not tags:
         raise InvalidInput("Which tags? Start each with #.", example=f"/issue untag {number} #contract-length")
     repo = IssueRepository(session)
     issue = get(session, team_id, number)
-    _require_changer(session, issue, actor_id, configured_coordinators, "untag")
+    _require_changer(issue, actor_id, acting_is_coordinator, "untag")
     removed = repo.remove_tags(issue, tags)
     if removed:
         _retagged(repo, issue, now)
@@ -782,7 +781,7 @@ def _retagged(repo: IssueRepository, issue: Issue, now: datetime) -> None:
 
 
 def close(session: Session, team_id: str, number: int, resolution: str, *, actor_id: str, now: datetime,
-          configured_coordinators: Iterable[str]) -> Issue:
+          acting_is_coordinator: bool) -> Issue:
     resolution = unslack(resolution).strip()
     if not resolution:
         raise InvalidInput("Say how it was resolved, so the register remembers.",
@@ -791,7 +790,7 @@ def close(session: Session, team_id: str, number: int, resolution: str, *, actor
         raise InvalidInput(f"Keep the resolution under {RESOLUTION_MAX:,} characters (it is {len(resolution):,}).")
     repo = IssueRepository(session)
     issue = get(session, team_id, number)
-    _require_changer(session, issue, actor_id, configured_coordinators, "close")
+    _require_changer(issue, actor_id, acting_is_coordinator, "close")
     if issue.status == "closed":
         raise InvalidInput(f"Issue #{number} is already closed. `/issue reopen {number}` opens it again.")
     issue.status, issue.resolution, issue.closed_by, issue.closed_at = "closed", resolution, actor_id, now
@@ -801,10 +800,10 @@ def close(session: Session, team_id: str, number: int, resolution: str, *, actor
 
 
 def reopen(session: Session, team_id: str, number: int, *, actor_id: str, now: datetime,
-           configured_coordinators: Iterable[str]) -> Issue:
+           acting_is_coordinator: bool) -> Issue:
     repo = IssueRepository(session)
     issue = get(session, team_id, number)
-    _require_changer(session, issue, actor_id, configured_coordinators, "reopen")
+    _require_changer(issue, actor_id, acting_is_coordinator, "reopen")
     if issue.status == "open":
         raise InvalidInput(f"Issue #{number} is already open.")
     issue.status, issue.resolution, issue.closed_by, issue.closed_at = "open", None, None, None

@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -17,7 +18,6 @@ from bot.runtime import Runtime
 from bot.services import issues, issues_export, proposals_export
 from bot.services.errors import InvalidInput, UserFacingError
 from bot.services.issues import IssueDraft, IssuePrefill, Source
-from bot.services.members import member_zone, workspace_zone
 from bot.slack.home import HomePublisher
 from bot.slack.issue_cards import IssueCards
 from bot.slack.issues import IssueForms, send_export
@@ -26,8 +26,8 @@ from bot.text import subcommand
 from bot.views import help as help_view
 from bot.views import issues as issue_views
 from bot.views.home import read_pages
-from handlers.common import acting_coordinator, dm_teller, ephemeral, require_acting_coordinator, telling
-from storage.repositories.workspaces import MemberRepository, WorkspaceRepository
+from handlers.common import dm_teller, ephemeral, telling
+from handlers.context import Asking, asking
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +64,14 @@ class IssueHandlers:
         return IssueForms(client, self.rt.db, self.rt.clock)
 
     # /issue …
-    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def command(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient,
+                context: BoltContext) -> None:
         text = (command.get("text") or "").strip()
         sub = subcommand(text)
         if sub.name == "help":
             ack(text=help_view.command_help_text("/issue"), blocks=help_view.command_help_blocks("/issue"))
             return
-        routes: dict[str, Callable[[dict[str, Any], str, Respond, WebClient], None]] = {
+        routes: dict[str, Callable[[dict[str, Any], str, Respond, WebClient, Asking], None]] = {
             "": self._open_form,
             "list": self._list,
             "show": self._show,
@@ -99,9 +100,10 @@ class IssueHandlers:
                 self._add_one_line(command["team_id"], command["user_id"], text, respond, client,
                                    check_similar=True)
             else:
-                route(command, sub.rest, respond, client)
+                route(command, sub.rest, respond, client, asking(context))
 
-    def _open_form(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _open_form(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                   who: Asking) -> None:
         self._forms(client).open(trigger_id=command["trigger_id"], team_id=command["team_id"],
                                  user_id=command["user_id"],
                                  prefill=IssuePrefill(response_url=command.get("response_url")))
@@ -144,7 +146,8 @@ class IssueHandlers:
             summary = issues.summary(session, team_id, issues.get_by_id(session, team_id, issue_id))
         tell(issue_views.added_text(summary, posted_in=posted.channel_id, problem=posted.problem))
 
-    def _list(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _list(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+              who: Asking) -> None:
         query = issues.parse_list_query(self._resolve_channel_tags(client, rest))
         self._respond_with_page(command["team_id"], command["user_id"], query, respond, replace_original=False)
 
@@ -155,13 +158,14 @@ class IssueHandlers:
         respond(text=f"{page.total} issue(s)", blocks=issue_views.list_blocks(page), response_type="ephemeral",
                 replace_original=replace_original)
 
-    def _show(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _show(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+              who: Asking) -> None:
         number = issues.parse_number(rest, doing="show")
-        self._respond_with_details(command["team_id"], command["user_id"], number, respond, replace_original=False)
+        self._respond_with_details(command["team_id"], command["user_id"], number, respond, replace_original=False,
+                                   coordinator=who.is_coordinator)
 
     def _respond_with_details(self, team_id: str, user_id: str, number: int, respond: Respond, *,
-                              replace_original: bool) -> None:
-        coordinator = acting_coordinator(self.rt, team_id, user_id)
+                              replace_original: bool, coordinator: bool) -> None:
         with self.rt.db.unit_of_work() as session:
             found = issues.details(session, team_id, number, viewer=user_id, viewer_is_coordinator=coordinator)
         respond(text=f"Issue #{number}", blocks=issue_views.show_blocks(found), response_type="ephemeral",
@@ -171,7 +175,8 @@ class IssueHandlers:
         head, _, tail = rest.strip().partition(" ")
         return issues.parse_number(head, doing=doing), tail.strip()
 
-    def _tag(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _tag(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+             who: Asking) -> None:
         number, tags_text = self._number_and_rest(rest, "tag")
         team_id, user_id = command["team_id"], command["user_id"]
         raw = issues.split_tag_text(self._resolve_channel_tags(client, tags_text))
@@ -184,14 +189,15 @@ class IssueHandlers:
         else:
             ephemeral(respond, f"Issue #{number} already had those tags.")
 
-    def _untag(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _untag(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+               who: Asking) -> None:
         number, tags_text = self._number_and_rest(rest, "untag")
         team_id, user_id = command["team_id"], command["user_id"]
         raw = issues.split_tag_text(self._resolve_channel_tags(client, tags_text))
-        acting_coordinator(self.rt, team_id, user_id)
+        coordinator = who.is_coordinator
         with self.rt.db.unit_of_work() as session:
             issue, removed = issues.untag(session, team_id, number, raw, actor_id=user_id, now=self.rt.clock(),
-                                          configured_coordinators=self.rt.settings.convene_coordinators)
+                                          acting_is_coordinator=coordinator)
             issue_id = issue.id
         self.cards.update_card(team_id, issue_id)
         if removed:
@@ -199,29 +205,32 @@ class IssueHandlers:
         else:
             ephemeral(respond, f"Issue #{number} had none of those tags.")
 
-    def _close(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _close(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+               who: Asking) -> None:
         number, resolution = self._number_and_rest(rest, "close")
         team_id, user_id = command["team_id"], command["user_id"]
-        acting_coordinator(self.rt, team_id, user_id)
+        coordinator = who.is_coordinator
         with self.rt.db.unit_of_work() as session:
             issue = issues.close(session, team_id, number, resolution, actor_id=user_id, now=self.rt.clock(),
-                                 configured_coordinators=self.rt.settings.convene_coordinators)
+                                 acting_is_coordinator=coordinator)
             issue_id = issue.id
         self.cards.update_card(team_id, issue_id)
         ephemeral(respond, f":white_check_mark: Closed issue #{number}. `/issue reopen {number}` opens it again.")
 
-    def _reopen(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _reopen(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                who: Asking) -> None:
         number = issues.parse_number(rest, doing="reopen")
         team_id, user_id = command["team_id"], command["user_id"]
-        acting_coordinator(self.rt, team_id, user_id)
+        coordinator = who.is_coordinator
         with self.rt.db.unit_of_work() as session:
             issue = issues.reopen(session, team_id, number, actor_id=user_id, now=self.rt.clock(),
-                                  configured_coordinators=self.rt.settings.convene_coordinators)
+                                  acting_is_coordinator=coordinator)
             issue_id = issue.id
         self.cards.update_card(team_id, issue_id)
         ephemeral(respond, f"Issue #{number} is open again.")
 
-    def _edit(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _edit(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+              who: Asking) -> None:
         number = issues.parse_number(rest, doing="edit")
         self._open_edit_form(command["team_id"], command["user_id"], number, command["trigger_id"], client,
                              response_url=command.get("response_url"))
@@ -233,12 +242,14 @@ class IssueHandlers:
         self._forms(client).open(trigger_id=trigger_id, team_id=team_id, user_id=user_id,
                                  prefill=replace(prefill, response_url=response_url))
 
-    def _tags(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _tags(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+              who: Asking) -> None:
         with self.rt.db.unit_of_work() as session:
             usage = issues.tags_in_use(session, command["team_id"])
         ephemeral(respond, "Tags", issue_views.tags_blocks(usage))
 
-    def _plus_one_command(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _plus_one_command(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                          who: Asking) -> None:
         number = issues.parse_number(rest, doing="+1")
         team_id, user_id = command["team_id"], command["user_id"]
         with self.rt.db.unit_of_work() as session:
@@ -247,7 +258,8 @@ class IssueHandlers:
         self.cards.update_card(team_id, issue_id)
         ephemeral(respond, issue_views.plus_one_text(result))
 
-    def _withdraw_command(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _withdraw_command(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                          who: Asking) -> None:
         number = issues.parse_number(rest, doing="withdraw")
         team_id, user_id = command["team_id"], command["user_id"]
         with self.rt.db.unit_of_work() as session:
@@ -256,19 +268,18 @@ class IssueHandlers:
         self.cards.update_card(team_id, issue_id)
         ephemeral(respond, issue_views.withdraw_text(result))
 
-    def _export(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient) -> None:
+    def _export(self, command: dict[str, Any], rest: str, respond: Respond, client: WebClient,
+                who: Asking) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
-        self._send_export(team_id, user_id, client, full=acting_coordinator(self.rt, team_id, user_id))
+        self._send_export(team_id, user_id, client, full=who.is_coordinator, zone=who.zone)
         ephemeral(respond, "I have sent you a direct message with the register as a CSV, a Markdown evidence pack and "
                            "the decisions on proposals (decisions.csv).")
 
-    def _send_export(self, team_id: str, user_id: str, client: WebClient, *, full: bool) -> None:
+    def _send_export(self, team_id: str, user_id: str, client: WebClient, *, full: bool, zone: ZoneInfo) -> None:
         """The register, the evidence pack and decisions.csv, in a DM to whoever asked."""
         now = self.rt.clock()
         with self.rt.db.unit_of_work() as session:
             rows = issues_export.export_rows(session, team_id, full=full)
-            member = MemberRepository(session).get(team_id, user_id)
-            zone = member_zone(member, workspace_zone(WorkspaceRepository(session).get(team_id), self.rt.home_zone))
             decisions = proposals_export.decisions(session, team_id)
         stamp = now.astimezone(zone).strftime("%Y-%m-%d")
         asks = proposals_export.markdown_section(decisions, zone=zone)
@@ -294,14 +305,15 @@ class IssueHandlers:
             self._forms(client).open(trigger_id=body["trigger_id"], team_id=team_id, user_id=user_id,
                                      prefill=IssuePrefill())
 
-    def export_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def export_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """*Export* (coordinators): what `/issue export` sends a coordinator, in the same DM."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with telling(dm_teller(client, user_id), "exporting the register from the App Home"):
-            require_acting_coordinator(self.rt, team_id, user_id, doing="export the register from the App Home "
-                                       "(`/issue export` sends you the members' version)")
-            self._send_export(team_id, user_id, client, full=True)
+            who = asking(context)
+            who.require_coordinator("export the register from the App Home (`/issue export` sends you the "
+                                    "members' version)")
+            self._send_export(team_id, user_id, client, full=True, zone=who.zone)
 
     # The form
     def submit_form(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -401,7 +413,7 @@ class IssueHandlers:
 
     # Buttons
     def plus_one(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                 respond: Respond) -> None:
+                 respond: Respond, context: BoltContext) -> None:
         """The +1 button, wherever it is: it only adds, so a second tap changes nothing and says so."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
@@ -416,12 +428,12 @@ class IssueHandlers:
             self.cards.update_card(team_id, issue_id)
             if result.changed or in_view:
                 # The Home or the form shows the +1 as given, which is the whole answer to a double tap.
-                self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond)
+                self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond, context)
             else:
                 ephemeral(respond, issue_views.plus_one_text(result, on_card=not container.get("is_ephemeral")))
 
     def withdraw(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                 respond: Respond) -> None:
+                 respond: Respond, context: BoltContext) -> None:
         """*Withdraw my +1*: the card's ⋯ menu, or the button in `/issue show` once you have +1'd."""
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
@@ -436,14 +448,15 @@ class IssueHandlers:
                 result = issues.withdraw_plus_one(session, team_id, issue_id, user_id, now=self.rt.clock())
             self.cards.update_card(team_id, issue_id)
             if result.changed and (in_view or container.get("is_ephemeral")):
-                self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond)
+                self._redraw_where_clicked(body, data, team_id, user_id, result, client, respond, context)
             elif in_view:
                 tell(issue_views.withdraw_text(result))
             else:
                 ephemeral(respond, issue_views.withdraw_text(result))
 
     def _redraw_where_clicked(self, body: dict[str, Any], data: dict[str, Any], team_id: str, user_id: str,
-                              result: issues.PlusOne, client: WebClient, respond: Respond) -> None:
+                              result: issues.PlusOne, client: WebClient, respond: Respond,
+                              context: BoltContext) -> None:
         """After a +1 changed: the Home, the form or the ephemeral list or details it was given in, redrawn.
 
         A card in the channel needs nothing more here; `update_card` has redrawn it for everyone.
@@ -459,7 +472,8 @@ class IssueHandlers:
             if query is not None:
                 self._respond_with_page(team_id, user_id, query, respond, replace_original=True)
             else:
-                self._respond_with_details(team_id, user_id, result.number, respond, replace_original=True)
+                self._respond_with_details(team_id, user_id, result.number, respond, replace_original=True,
+                                           coordinator=asking(context).is_coordinator)
 
     def _mark_in_form(self, form: dict[str, Any], team_id: str, user_id: str, issue_id: int,
                       client: WebClient) -> None:

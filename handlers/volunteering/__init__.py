@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,7 +22,8 @@ from bot.text import escape, subcommand, unslack
 from bot.views import help as help_view
 from bot.views import volunteering as views
 from bot.views.home import read_pages
-from handlers.common import acting_coordinator, dm_teller, ephemeral, telling
+from handlers.common import dm_teller, ephemeral, telling
+from handlers.context import asking
 from storage.models.volunteering import MAX_PEOPLE_NEEDED, MAX_TASK_LENGTH
 from storage.repositories.workspaces import WorkspaceRepository
 
@@ -206,7 +207,7 @@ class VolunteerHandlers:
 
     # The overflow menu: close now, or change places and deadline
     def manage(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-               client: WebClient) -> None:
+               client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         chosen = (action.get("selected_option") or {}).get("value", "")
@@ -215,7 +216,7 @@ class VolunteerHandlers:
             call_id = _call_id(rest.split(":")[0])
             with self.rt.db.unit_of_work() as session:
                 call = volunteering.call_state(session, team_id, call_id)
-            is_coordinator = user_id != call.created_by and acting_coordinator(self.rt, team_id, user_id)
+            is_coordinator = user_id != call.created_by and asking(context).is_coordinator
             volunteering.require_manager(call, user_id, is_coordinator=is_coordinator)
             if verb == "close":
                 self._close(team_id, user_id, call_id, is_coordinator)
@@ -233,7 +234,7 @@ class VolunteerHandlers:
             self.calls.announce_closed(state)
         schedule_close(self.rt.jobs, state)
 
-    def save_extension(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def save_extension(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         values = view["state"]["values"]
         call_id = _call_id(json.loads(view.get("private_metadata") or "{}").get("call"))
@@ -255,7 +256,7 @@ class VolunteerHandlers:
         try:
             with self.rt.db.unit_of_work() as session:
                 call = volunteering.call_state(session, team_id, call_id)
-            is_coordinator = user_id != call.created_by and acting_coordinator(self.rt, team_id, user_id)
+            is_coordinator = user_id != call.created_by and asking(context).is_coordinator
             with self.rt.db.unit_of_work() as session:
                 state, closed = volunteering.extend_call(session, team_id, call_id, user_id, needed=needed,
                                                          deadline=deadline, is_coordinator=is_coordinator, now=now)

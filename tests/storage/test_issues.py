@@ -167,10 +167,9 @@ def test_what_the_digest_reads_new_issues_in_a_period_and_top_issues(db: Databas
 def test_closing_needs_the_author_or_a_coordinator(db: Database) -> None:
     issue = add(db, "Contract variations without notice")
     with db.unit_of_work() as session, pytest.raises(NotAllowed):
-        issues.close(session, T1, issue.number, "Done", actor_id="UBEN", now=NOW, configured_coordinators=())
+        issues.close(session, T1, issue.number, "Done", actor_id="UBEN", now=NOW, acting_is_coordinator=False)
     with db.unit_of_work() as session:
-        issues.close(session, T1, issue.number, "Done", actor_id="UCOORD", now=NOW,
-                     configured_coordinators={"UCOORD"})
+        issues.close(session, T1, issue.number, "Done", actor_id="UCOORD", now=NOW, acting_is_coordinator=True)
     with db.unit_of_work() as session:
         assert session.get(Issue, issue.id).status == "closed"
 
