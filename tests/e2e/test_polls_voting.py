@@ -65,9 +65,11 @@ def test_clicking_the_same_answer_twice_changes_nothing(bot: BotUnderTest) -> No
 def test_every_click_is_answered_before_the_message_is_updated(bot: BotUnderTest) -> None:
     meet(bot, MEET)
     message = poll_message(bot)
-    bot.fake.delay("chat.update", 0.4, times=1)
+    # Slack takes longer to update the message than the click may take to be answered: the ack
+    # cannot have waited for it (bench/polls measures how quickly clicks are answered).
+    bot.fake.delay("chat.update", 2.0, times=1)
     response = click(bot, message, 0, "yes", user="UBEN", drain=False)
-    assert response.elapsed < 0.4 and response.text in ("", "{}")
+    assert response.elapsed < 2.0 and response.text in ("", "{}")
     bot.drain()
     assert counts(option_texts(poll_message(bot))[0]) == (1, 0, 0)
 
