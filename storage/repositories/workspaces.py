@@ -54,10 +54,16 @@ class WorkspaceRepository:
             workspace.name = name
 
     def back_in_service(self, team_id: str, *, now: datetime) -> bool:
-        """Clear an uninstall (Slack is sending from the workspace again); True when there was one."""
-        return rows_changed(self.session.execute(
-            update(Workspace).where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_not(None))
-            .values(uninstalled_at=None, updated_at=now))) > 0
+        """Clear an uninstall (Slack is sending from the workspace again); True when there was one.
+
+        Asked on every request someone makes, so it reads first and writes only after an uninstall.
+        """
+        uninstalled_at = self.session.scalar(select(Workspace.uninstalled_at).where(Workspace.team_id == team_id))
+        if uninstalled_at is None:
+            return False
+        self.session.execute(update(Workspace).where(Workspace.team_id == team_id)
+                             .values(uninstalled_at=None, updated_at=now))
+        return True
 
     def uninstalled_before(self, cutoff: datetime) -> list[str]:
         return list(self.session.scalars(select(Workspace.team_id).where(
