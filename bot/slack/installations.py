@@ -220,6 +220,28 @@ class Installations:
 
     # ---- leaving -----------------------------------------------------------------------------
 
+    # ---- the installer's own data ------------------------------------------------------------
+
+    def installed_by(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
+        """What the installation records about the member who installed Convene (never its tokens),
+        for `/convene my-data`."""
+        table = self.store.installations
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(select(table.c.team_id, table.c.team_name, table.c.user_id,
+                                             table.c.bot_scopes, table.c.installed_at)
+                                      .where(table.c.client_id == self.client_id, table.c.team_id == team_id,
+                                             table.c.user_id == user_id))
+            return [dict(row._mapping) for row in rows]
+
+    def forget_installer(self, team_id: str, user_id: str) -> int:
+        """`/convene forget-me`: the installation no longer names who installed it."""
+        table = self.store.installations
+        with self.db.engine.begin() as connection:
+            result = connection.execute(table.update().where(
+                table.c.client_id == self.client_id, table.c.team_id == team_id, table.c.user_id == user_id)
+                .values(user_id=""))
+            return int(result.rowcount or 0)
+
     def remove(self, team_id: str) -> None:
         """Delete the workspace's installation: no call can be made for it until it installs again."""
         self.store.delete_installation(enterprise_id=None, team_id=team_id)

@@ -180,6 +180,10 @@ class ConveneHandlers:
         with self.rt.db.unit_of_work() as session:
             sections = personal_data.collect(session, team_id, user_id, areas.PERSONAL_DATA_EXPORTERS)
             rows = personal_data.stored_rows(session, team_id, user_id)
+        if self.rt.installations is not None:
+            installed = self.rt.installations.installed_by(team_id, user_id)
+            if installed:
+                rows["slack_installations"] = installed
         exported_at = self.rt.clock().isoformat(timespec="seconds")
         content = personal_data.as_json(sections, team_id=team_id, user_id=user_id, exported_at=exported_at,
                                         rows=rows)
@@ -197,6 +201,8 @@ class ConveneHandlers:
             with self.rt.db.unit_of_work() as session:
                 forgotten = personal_data.forget(session, team_id, user_id, areas.PERSONAL_DATA_FORGETTERS,
                                                  redraw=areas.REDRAWN_AFTER_FORGETTING, now=self.rt.clock())
+            if self.rt.installations is not None:
+                self.rt.installations.forget_installer(team_id, user_id)
             # Logs never carry a forgotten member's ID.
             logger.info("Forgot a member of %s: %d rows", team_id, forgotten.total)
             respond(text=personal_view.forgotten_text(forgotten.rows), replace_original=True)

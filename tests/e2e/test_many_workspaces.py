@@ -389,3 +389,22 @@ def test_one_workspace_that_uninstalls_gets_nothing_until_someone_uses_convene_a
     bot.drain()
     tick(bot, "2026-12-01T10:00:00+00:00")
     assert len(prompt_dms(bot, "UALICE")) == 1
+
+
+def test_whoever_installed_convene_finds_it_in_their_data_and_can_have_it_forgotten(groups: BotUnderTest,
+                                                                                   db: Database) -> None:
+    _command(groups, ALDER, "/convene", "my-data")
+    exported = json.loads(groups.fake.files[-1]["content"])
+    [installed] = exported["stored_rows"]["slack_installations"]
+    assert installed["user_id"] == ALDER.coordinator and installed["team_id"] == ALDER.team_id
+    assert "xoxb" not in json.dumps(exported), "an export never carries a token"
+
+    sender_for(groups, ALDER.team_id).block_action(
+        {"type": "button", "action_id": "convene_forget_me", "block_id": "b", "value": "confirm"},
+        user_id=ALDER.coordinator, channel_id=ALDER.channel)
+    groups.drain()
+    with db.engine.connect() as connection:
+        installers = connection.execute(text("SELECT team_id, user_id FROM slack_installations")).all()
+    assert (ALDER.team_id, ALDER.coordinator) not in installers
+    assert (BIRCH.team_id, BIRCH.coordinator) in installers, "only the member who asked is forgotten"
+    assert installed_team_ids(db, groups.fake.client_id) == sorted([ALDER.team_id, BIRCH.team_id])
